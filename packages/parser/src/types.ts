@@ -78,3 +78,69 @@ export interface ParserOptions {
   /** Leniency: accept SP/HTAB between a chunk size and its CRLF or `;`. Risk: smuggling. */
   allowChunkSizeWhitespace?: boolean;
 }
+
+/** A push parser for one byte stream. */
+export interface Parser {
+  /**
+   * Parses `bytes` and returns how many were consumed: all of them, unless a callback
+   * called `pause()`. Throws the `ParseError` on malformed input; the error is sticky:
+   * every later `push`/`finish` throws it again until `reset()`.
+   */
+  push(bytes: Uint8Array): number;
+  /** End of input: completes a close-delimited response body; mid-message it is `UNEXPECTED_EOF`. */
+  finish(): void;
+  /** Forgets all state and any error: ready for a new stream. */
+  reset(): void;
+  /**
+   * Called from inside a callback: the current `push` returns right after that callback,
+   * reporting the bytes consumed so far. The caller pushes the rest later (flow control).
+   */
+  pause(): void;
+  /** The sticky error, or null. */
+  readonly error: ParseErrorLike | null;
+}
+
+/** The shape of a `ParseError` (the class lives in errors.ts). */
+export interface ParseErrorLike extends Error {
+  readonly code: ParseErrorCode;
+  /** Byte offset in the whole stream (since creation or `reset()`) where the error applies. */
+  readonly offset: number;
+}
+
+/**
+ * Stable error codes. `statusForParseError(code)` maps each to the HTTP status a server
+ * answers with (in brackets).
+ */
+export type ParseErrorCode =
+  | "INVALID_REQUEST_LINE" // [400] start-line grammar (spaces, missing parts)
+  | "INVALID_METHOD" // [400] method is not a token
+  | "INVALID_TARGET" // [400] request-target has bytes outside its grammar
+  | "INVALID_VERSION" // [400] not HTTP/DIGIT.DIGIT (garbage, lower case, 0.9)
+  | "UNSUPPORTED_VERSION" // [505] a major version other than 1 (HTTP/2.0 on an HTTP/1 stream)
+  | "INVALID_STATUS" // [400] status-line grammar (responses)
+  | "INVALID_HEADER_NAME" // [400] not a token, empty, or whitespace before the colon
+  | "INVALID_HEADER_VALUE" // [400] a CTL other than HTAB, or a NUL, in a field value
+  | "INVALID_LINE_ENDING" // [400] bare LF, bare CR, CR not followed by LF
+  | "OBS_FOLD" // [400] a field line continued by SP/HTAB
+  | "INVALID_CONTENT_LENGTH" // [400] not 1*DIGIT, or overflow
+  | "CONFLICTING_CONTENT_LENGTH" // [400] repeated Content-Length values that differ
+  | "CONTENT_LENGTH_WITH_TRANSFER_ENCODING" // [400] both present in a request
+  | "INVALID_TRANSFER_ENCODING" // [400] empty coding, chunked applied twice, bad syntax
+  | "CHUNKED_NOT_FINAL" // [400] a request whose final coding is not chunked
+  | "UNSUPPORTED_TRANSFER_CODING" // [501] a coding the parser cannot decode
+  | "TRANSFER_ENCODING_IN_HTTP10" // [400] Transfer-Encoding in an HTTP/1.0 request
+  | "INVALID_CHUNK_SIZE" // [400] chunk size not 1*HEXDIG (space, 0x, sign, empty)
+  | "CHUNK_SIZE_OVERFLOW" // [400] chunk size beyond 2^53-1
+  | "INVALID_CHUNK_EXTENSION" // [400] chunk-ext grammar
+  | "CHUNK_EXTENSION_TOO_LARGE" // [413] chunk extensions over the limit (CVE-2024-22019)
+  | "INVALID_CHUNK_DATA" // [400] chunk data not followed by CRLF
+  | "INVALID_TRAILER" // [400] trailer field grammar
+  | "TRAILER_TOO_LARGE" // [431] trailer section over the limit
+  | "MISSING_HOST" // [400] HTTP/1.1 request without Host
+  | "DUPLICATE_HOST" // [400] more than one Host
+  | "HEAD_TOO_LARGE" // [431] head over maxHeadSize
+  | "TOO_MANY_HEADERS" // [431] more fields than maxHeaderCount
+  | "TARGET_TOO_LONG" // [414] request-target over maxTargetLength
+  | "BODY_TOO_LARGE" // [413] body over maxBodySize
+  | "UNEXPECTED_EOF" // [400] finish() in the middle of a message
+  | "DATA_AFTER_CLOSE"; // [400] bytes after a message that ends the connection
