@@ -1,0 +1,103 @@
+// The demo page's two live demos. Plain browser JavaScript, no build step, no dependencies.
+
+const $ = (id) => document.getElementById(id);
+
+// ---- /stream: read the body chunk by chunk and count (and check) the bytes ----------------
+$("stream-button").addEventListener("click", async () => {
+  const button = $("stream-button");
+  const total = Number($("stream-size").value);
+  const progress = $("stream-progress");
+  const counter = $("stream-bytes");
+  const status = $("stream-status");
+  button.disabled = true;
+  status.textContent = "";
+  status.className = "";
+  progress.max = total;
+  progress.value = 0;
+  counter.textContent = "0";
+  let received = 0;
+  let wrong = -1;
+  const started = performance.now();
+  try {
+    const response = await fetch(`/stream?bytes=${total}&chunk=65536`, { cache: "no-store" });
+    if (!response.ok || response.body === null) throw new Error(`HTTP ${response.status}`);
+    const reader = response.body.getReader();
+    let lastPaint = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      // Byte i of /stream is i mod 256: check the first byte of every chunk.
+      if (wrong < 0 && value.length > 0 && value[0] !== (received & 0xff)) wrong = received;
+      received += value.length;
+      const now = performance.now();
+      if (now - lastPaint > 50) {
+        lastPaint = now;
+        counter.textContent = String(received);
+        progress.value = received;
+      }
+    }
+    counter.textContent = String(received);
+    progress.value = received;
+    const seconds = (performance.now() - started) / 1000;
+    const rate = received / 1048576 / Math.max(seconds, 0.001);
+    status.textContent = wrong >= 0
+      ? ` — pattern mismatch at byte ${wrong}`
+      : ` — done in ${seconds.toFixed(2)} s (${rate.toFixed(1)} MiB/s)`;
+    if (wrong >= 0) status.className = "error";
+  } catch (error) {
+    counter.textContent = String(received);
+    status.textContent = ` — failed: ${error.message}`;
+    status.className = "error";
+  } finally {
+    button.disabled = false;
+  }
+});
+
+// ---- /upload: XMLHttpRequest, because fetch reports no upload progress ---------------------
+$("upload-button").addEventListener("click", () => {
+  const file = $("upload-file").files[0];
+  const progress = $("upload-progress");
+  const hash = $("upload-hash");
+  const status = $("upload-status");
+  const button = $("upload-button");
+  status.className = "result";
+  if (file === undefined) {
+    status.textContent = "Choose a file first.";
+    return;
+  }
+  hash.textContent = "…";
+  status.textContent = `Uploading ${file.name} (${file.size} bytes)…`;
+  progress.max = Math.max(file.size, 1);
+  progress.value = 0;
+  button.disabled = true;
+
+  const xhr = new XMLHttpRequest();
+  xhr.open("POST", "/upload");
+  xhr.setRequestHeader("content-type", "application/octet-stream");
+  xhr.upload.addEventListener("progress", (event) => {
+    if (event.lengthComputable) {
+      progress.max = event.total;
+      progress.value = event.loaded;
+    }
+  });
+  xhr.addEventListener("load", () => {
+    button.disabled = false;
+    if (xhr.status !== 200) {
+      hash.textContent = "–";
+      status.textContent = `Upload failed: HTTP ${xhr.status}`;
+      status.className = "result error";
+      return;
+    }
+    const result = JSON.parse(xhr.responseText);
+    progress.value = progress.max;
+    hash.textContent = result.sha256;
+    status.textContent = `The server received ${result.bytes} bytes.`;
+  });
+  xhr.addEventListener("error", () => {
+    button.disabled = false;
+    hash.textContent = "–";
+    status.textContent = "Upload failed: network error";
+    status.className = "result error";
+  });
+  xhr.send(file);
+});

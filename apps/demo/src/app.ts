@@ -1,0 +1,72 @@
+/**
+ * The k-demo request handler: dispatches a request to /echo, /hello, /stream, /upload or the
+ * static files, by the path of its target as received.
+ *
+ * Dispatch is written out instead of using @k/handler's createRouter because the contract
+ * mixes two rules: /echo matches any path that starts with it ("/echoX" too), while /hello,
+ * /stream and /upload match their exact path only, so "/upload.html" stays a static file.
+ */
+import type { HttpRequest, RequestHandler } from "@k/handler";
+import { createEchoHandler, defaultMaxEchoBodySize } from "./echo.js";
+import { methodNotAllowed, plainText } from "./responses.js";
+import type { DemoResult } from "./responses.js";
+import { createStaticHandler } from "./static.js";
+import { handleStream } from "./stream.js";
+import { handleUpload } from "./upload.js";
+
+/** Options of {@link createDemoHandler}. */
+export interface DemoHandlerOptions {
+  /** The directory static files are served from. */
+  root: string;
+  /** Largest body /echo accepts (413 beyond). Default 16 MiB. */
+  maxEchoBodySize?: number;
+}
+
+const HELLO = new TextEncoder().encode("Hello, World!");
+const GET_HEAD = ["GET", "HEAD"] as const;
+const POST_PUT = ["POST", "PUT"] as const;
+
+/** The path of a request-target as received: origin-form up to `?`, absolute-form after the authority. */
+export function targetPath(target: string): string {
+  let path = target;
+  if (!path.startsWith("/")) {
+    const match = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(path);
+    if (match === null) return "";
+    path = path.slice(match[0].length);
+  }
+  const query = path.indexOf("?");
+  return query === -1 ? path : path.slice(0, query);
+}
+
+function hello(request: HttpRequest): DemoResult {
+  if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed(GET_HEAD);
+  return plainText(200, HELLO);
+}
+
+/**
+ * Creates the k-demo handler.
+ *
+ * @example
+ * const handler = createDemoHandler({ root: "./public" });
+ * await serve({ handler, port: 8080 });
+ */
+export function createDemoHandler(options: DemoHandlerOptions): RequestHandler {
+  const echo = createEchoHandler(options.maxEchoBodySize ?? defaultMaxEchoBodySize);
+  const files = createStaticHandler({ root: options.root });
+  return (request) => {
+    const path = targetPath(request.target);
+    if (path.startsWith("/echo")) return echo(request);
+    switch (path) {
+      case "/hello":
+        return hello(request);
+      case "/stream":
+        if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed(GET_HEAD);
+        return handleStream(request);
+      case "/upload":
+        if (request.method !== "POST" && request.method !== "PUT") return methodNotAllowed(POST_PUT);
+        return handleUpload(request);
+      default:
+        return files(request);
+    }
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * The k-demo command: parses arguments, serves the demo handler with @k/server, prints the
+ * URL, writes the access log, and shuts down gracefully on SIGINT/SIGTERM.
+ *
+ * Exit codes: 0 after a graceful shutdown or --help, 1 when the server cannot listen (one
+ * line: the ServerError's message), 2 for invalid arguments (message + usage).
+ * With --workers > 1 this module runs in the primary and again in each cluster worker;
+ * only the primary prints the startup line and handles signals for the whole group.
+ */
+import cluster from "node:cluster";
+import { stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import { isHttpError } from "@k/handler";
+import { serve } from "@k/server";
+import type { Server } from "@k/server";
+import { formatAccessLog } from "./access-log.js";
+import { parseCliArgs, usage } from "./args.js";
+import { createDemoHandler } from "./app.js";
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`k-demo: ${message}\n`);
+  if (code === 2) process.stderr.write(`\n${usage}`);
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  const parsed = parseCliArgs(process.argv.slice(2), process.env);
+  if (!parsed.ok) fail(parsed.message, 2);
+  const options = parsed.options;
+  if (options.help) {
+    process.stdout.write(usage);
+    return;
+  }
+
+  const root = resolve(options.root);
+  const rootStats = await stat(root).catch(() => null);
+  if (rootStats === null || !rootStats.isDirectory()) fail(`--root ${root} is not a directory`, 2);
+
+  const log = options.quiet ? null : options.log;
+  let server: Server;
+  try {
+    server = await serve({
+      handler: createDemoHandler({ root }),
+      port: options.port,
+      host: options.host,
+      workers: options.workers,
+      serverName: "k-demo",
+      onError(error, request) {
+        // HttpErrors below 500 are answers we chose (413, 400), not faults.
+        if (isHttpError(error) && error.status < 500) return;
+        const where = request === undefined ? "" : ` (${request.method} ${request.target})`;
+        const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        process.stderr.write(`k-demo: error${where}: ${detail}\n`);
+      },
+      ...(log === null
+        ? {}
+        : {
+            onResponse(info) {
+              const line = formatAccessLog(log, {
+                remoteAddress: info.request.remoteAddress,
+                method: info.request.method,
+                target: info.request.target,
+                version: info.request.version,
+                status: info.status,
+                bytes: info.bytes,
+                durationMs: info.durationMs,
+                time: Date.now(),
+              });
+              process.stdout.write(line + "\n");
+            },
+          }),
+    });
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error), 1);
+  }
+
+  if (cluster.isWorker) {
+    // The primary coordinates shutdown: a terminal's Ctrl-C reaches every process in the
+    // group, and a worker dying on it would only be restarted by the primary.
+    process.on("SIGINT", () => {});
+    process.on("SIGTERM", () => void server.close().then(() => process.exit(0)));
+    return;
+  }
+
+  if (!options.quiet) process.stdout.write(`k-demo listening on ${server.url}\n`);
+
+  let closing = false;
+  const shutdown = (): void => {
+    // A second signal while closing means "now".
+    if (closing) process.exit(1);
+    closing = true;
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => fail(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`, 1),
+    );
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+}
+
+await main();

@@ -1,0 +1,187 @@
+/**
+ * Static files from a root directory: GET and HEAD, Content-Type from `mime-types`,
+ * `index.html` for directories (301 to the slash form first), weak ETag and Last-Modified,
+ * 304/412 by RFC 9110 §13.2.2, single byte ranges (206/416), dotfiles hidden, and nothing
+ * outside the root: the target is checked lexically (static-path.ts) and the real path of the
+ * file (symlinks resolved) must lie inside the real path of the root.
+ *
+ * Files are streamed from an open handle in bounded pieces (64 KiB reads), one piece per
+ * request of the connection, so memory is bounded for any file size. No directory listings,
+ * no multipart ranges (a multi-range request gets the whole file with 200), no compression.
+ */
+import { open, realpath, stat } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
+import type { Stats } from "node:fs";
+import { extname, join, sep } from "node:path";
+import mime from "mime-types";
+import type { HttpRequest, ResponseHead, WholeResponse } from "@k/handler";
+import { createETag, evaluatePreconditions, formatHttpDate, ifRangeAllows, parseRange } from "./conditional.js";
+import { htmlError, methodNotAllowed, plainText } from "./responses.js";
+import type { DemoResult } from "./responses.js";
+import { resolveStaticPath } from "./static-path.js";
+
+/** Size of each read from a file: bounds the memory one download holds. */
+export const staticReadSize: number = 64 * 1024;
+
+/** Options of {@link createStaticHandler}. */
+export interface StaticOptions {
+  /** The directory to serve. */
+  root: string;
+}
+
+const STATIC_METHODS = ["GET", "HEAD"] as const;
+
+/** The 404 page. */
+export function notFound(): WholeResponse {
+  return htmlError(404, "Not Found", "There is nothing at this address.");
+}
+
+// File-system answers that mean "no such file here" to a client.
+const MISSING = new Set(["ENOENT", "ENOTDIR", "ENAMETOOLONG", "EACCES", "EPERM", "ELOOP", "EISDIR"]);
+
+function isMissing(error: unknown): boolean {
+  return typeof error === "object" && error !== null && MISSING.has((error as { code?: string }).code ?? "");
+}
+
+async function statOrNull(path: string): Promise<Stats | null> {
+  try {
+    return await stat(path);
+  } catch (error) {
+    if (isMissing(error)) return null;
+    throw error;
+  }
+}
+
+function isInside(root: string, path: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+/**
+ * Creates the static-file handler for a root directory.
+ *
+ * @example
+ * const files = createStaticHandler({ root: "./public" });
+ */
+export function createStaticHandler(options: StaticOptions): (request: HttpRequest) => Promise<DemoResult> {
+  let realRoot: Promise<string> | undefined;
+  return async (request) => {
+    if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed(STATIC_METHODS);
+    const resolved = resolveStaticPath(request.target);
+    if (!resolved.ok) {
+      return resolved.status === 404 ? notFound() : htmlError(400, "Bad Request", `This path is refused: ${resolved.reason}.`);
+    }
+    realRoot ??= realpath(options.root);
+    const root = await realRoot;
+
+    let candidate = join(root, ...resolved.segments);
+    let stats = await statOrNull(candidate);
+    if (stats === null) return notFound();
+    if (stats.isDirectory()) {
+      if (!resolved.trailingSlash && resolved.segments.length > 0) {
+        // Built from the checked segments, never from the raw target: "//evil.example" must
+        // not become a protocol-relative redirect.
+        const location = "/" + resolved.rawSegments.join("/") + "/" + resolved.query;
+        return plainText(301, `Moved to ${location}\n`, { location });
+      }
+      candidate = join(candidate, "index.html");
+    } else if (resolved.trailingSlash) {
+      return notFound();
+    }
+
+    let real: string;
+    try {
+      real = await realpath(candidate);
+    } catch (error) {
+      if (isMissing(error)) return notFound();
+      throw error;
+    }
+    // Symlinks may point anywhere; only what really lies under the root is served.
+    if (!isInside(root, real)) return notFound();
+    stats = await statOrNull(real);
+    // Only regular files: opening a FIFO or a device could block or never end.
+    if (stats === null || !stats.isFile()) return notFound();
+
+    let handle: FileHandle;
+    try {
+      handle = await open(real, "r");
+    } catch (error) {
+      if (isMissing(error)) return notFound();
+      throw error;
+    }
+    let streaming = false;
+    try {
+      // Validators from the open handle, so they describe the bytes we will send.
+      const file = await handle.stat();
+      const result = respond(request, real, file, handle);
+      streaming = typeof result === "object" && Symbol.asyncIterator in result;
+      return result;
+    } finally {
+      if (!streaming) await handle.close();
+    }
+  };
+}
+
+function respond(request: HttpRequest, path: string, file: Stats, handle: FileHandle): DemoResult {
+  const etag = createETag(file);
+  const validators = {
+    etag,
+    "last-modified": formatHttpDate(file.mtimeMs),
+    "cache-control": "no-cache",
+  };
+  const precondition = evaluatePreconditions(
+    {
+      method: request.method,
+      ifMatch: request.headers.get("if-match"),
+      ifNoneMatch: request.headers.get("if-none-match"),
+      ifModifiedSince: request.headers.get("if-modified-since"),
+      ifUnmodifiedSince: request.headers.get("if-unmodified-since"),
+    },
+    etag,
+    file.mtimeMs,
+  );
+  if (precondition === 304) return { status: 304, headers: validators };
+  if (precondition === 412) return plainText(412, "Precondition Failed\n");
+
+  const type = mime.contentType(extname(path)) || "application/octet-stream";
+  const headers: Record<string, string> = { "content-type": type, "accept-ranges": "bytes", ...validators };
+  const size = file.size;
+  // RFC 9110 §14.2: range handling is defined for GET only.
+  const range =
+    request.method === "GET" && ifRangeAllows(request.headers.get("if-range"), etag, file.mtimeMs)
+      ? parseRange(request.headers.get("range"), size)
+      : ({ kind: "none" } as const);
+
+  if (range.kind === "unsatisfiable") {
+    return plainText(416, "Range Not Satisfiable\n", { "content-range": `bytes */${size}`, ...validators });
+  }
+  let start = 0;
+  let end = size - 1;
+  let status = 200;
+  if (range.kind === "range") {
+    ({ start, end } = range.range);
+    status = 206;
+    headers["content-range"] = `bytes ${start}-${end}/${size}`;
+  }
+  const head: ResponseHead = { status, headers, length: end - start + 1 };
+  if (request.method === "HEAD" || head.length === 0) return head;
+  return readFile(head, handle, start, end);
+}
+
+/** The component that streams [start, end] of an open file; closes the handle however it ends. */
+async function* readFile(head: ResponseHead, handle: FileHandle, start: number, end: number): AsyncGenerator<ResponseHead | Uint8Array, void, undefined> {
+  try {
+    yield head;
+    let position = start;
+    while (position <= end) {
+      // A fresh buffer per read: the previous one may still sit in the socket's queue.
+      const buffer = new Uint8Array(Math.min(staticReadSize, end - position + 1));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+      // The file shrank under us: stop; the connection sees a short body and aborts it.
+      if (bytesRead === 0) return;
+      position += bytesRead;
+      yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+}
