@@ -132,6 +132,7 @@ describe("the demo page in Chromium", () => {
   let scratch: string | undefined;
   const pageErrors: string[] = [];
   const consoleLines: string[] = [];
+  const failedResponses: string[] = [];
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
@@ -152,6 +153,12 @@ describe("the demo page in Chromium", () => {
     page.setDefaultTimeout(STEP_TIMEOUT_MS);
     page.on("pageerror", (error) => pageErrors.push(String(error)));
     page.on("console", (message) => consoleLines.push(`${message.type()}: ${message.text()}`));
+    // The page's own assets (stylesheet, module script) must load: a wrong Content-Type on a
+    // module script, for one, makes Chromium refuse it and the demos silently do nothing.
+    page.on("response", (response) => {
+      if (response.status() >= 400) failedResponses.push(`${response.status()} ${response.url()}`);
+    });
+    page.on("requestfailed", (request) => failedResponses.push(`failed ${request.url()}: ${request.failure()?.errorText}`));
   }, 60_000);
 
   afterAll(async () => {
@@ -178,6 +185,7 @@ describe("the demo page in Chromium", () => {
       const detail = [
         saved,
         `page errors: ${pageErrors.join(" | ") || "none"}`,
+        `failed requests: ${failedResponses.join(" | ") || "none"}`,
         `console: ${consoleLines.slice(-20).join(" | ") || "none"}`,
         `k-demo ${demo.output().slice(-2_000)}`,
       ].join("\n");
@@ -200,6 +208,7 @@ describe("the demo page in Chromium", () => {
       for (const id of ["stream-button", "stream-bytes", "upload-file", "upload-button", "upload-progress", "upload-hash"]) {
         expect(await page.locator(`#${id}`).count(), `#${id} on the page`).toBe(1);
       }
+      expect(failedResponses).toEqual([]);
       expect(pageErrors).toEqual([]);
     });
   }, 60_000);
@@ -257,6 +266,16 @@ describe("the demo page in Chromium", () => {
       );
       const shown = (await page.locator("#upload-hash").textContent()) ?? "";
       expect(/\b[0-9a-f]{64}\b/.exec(shown)?.[0]).toBe(expected);
+      // The progress bar ends full: XHR reported the whole body as sent.
+      const progress = await page
+        .locator("#upload-progress")
+        .evaluate((element) => {
+          const bar = element as unknown as { readonly value: number; readonly max: number };
+          return { value: bar.value, max: bar.max };
+        });
+      expect(progress.value).toBe(progress.max);
+      expect(progress.value).toBeGreaterThan(0);
+      expect(failedResponses).toEqual([]);
       expect(pageErrors).toEqual([]);
     });
   }, 60_000);
