@@ -1,0 +1,51 @@
+// Field-line cases: names, values, whitespace, CTLs, obs-fold, line endings, Host,
+// Connection and Expect (RFC 9112 §2.2, §5, §9.3; RFC 9110 §5, §7.2, §10.1.1).
+import type { Case } from "../harness.ts";
+
+const req = (fields: string): string => `GET / HTTP/1.1\r\n${fields}\r\n`;
+const head = (fields: string, extra = "cl=-1 chunked=0 keepAlive=1 upgrade=0 expect=0"): string[] => [
+  `head GET / 1.1 [${fields}] ${extra}`,
+  "complete []",
+];
+
+export const headerCases: Case[] = [
+  { name: "keeps header names and values as received, in order", reason: "contract: rawHeaders flat, received order, names as received", kind: "request", input: req("Host: a\r\nX-B: 1\r\nx-a: 2\r\nX-B: 3\r\n"), expect: head("Host: a, X-B: 1, x-a: 2, X-B: 3") },
+  { name: "trims OWS around a field value", reason: "RFC 9112 §5 (field-line = field-name \":\" OWS field-value OWS)", kind: "request", input: req("Host: a\r\nX:  \t v a l \t \r\n"), expect: head("Host: a, X: v a l") },
+  { name: "reads a field with no space after the colon", reason: "RFC 9112 §5", kind: "request", input: req("Host:a\r\nX:b\r\n"), expect: head("Host: a, X: b") },
+  { name: "reads an empty field value", reason: "RFC 9110 §5.5 (field-value = *field-content)", kind: "request", input: req("Host: a\r\nX:\r\nY: \r\n"), expect: head("Host: a, X: , Y: ") },
+  { name: "keeps HTAB inside a field value", reason: "RFC 9110 §5.5", kind: "request", input: req("Host: a\r\nX: a\tb\r\n"), expect: head("Host: a, X: a\\x09b") },
+  { name: "keeps obs-text bytes in a field value as latin1", reason: "RFC 9110 §5.5 (obs-text)", kind: "request", input: req("Host: a\r\nX: caf\xe9\xff\r\n"), expect: head("Host: a, X: caf\\xe9\\xff") },
+  { name: "reads an empty Host in HTTP/1.1", reason: "RFC 9112 §3.2 (empty Host when the target has no authority)", kind: "request", input: req("Host:\r\n"), expect: head("Host: ") },
+  { name: "rejects a NUL in a field value", reason: "RFC 9110 §5.5 (NUL MUST be rejected or replaced)", kind: "request", input: req("Host: a\r\nX: a\x00b\r\n"), expect: { error: "INVALID_HEADER_VALUE" } },
+  { name: "rejects a control byte in a field value", reason: "RFC 9110 §5.5", kind: "request", input: req("Host: a\r\nX: a\x01b\r\n"), expect: { error: "INVALID_HEADER_VALUE" } },
+  { name: "rejects DEL in a field value", reason: "RFC 9110 §5.5 (VCHAR excludes DEL)", kind: "request", input: req("Host: a\r\nX: a\x7fb\r\n"), expect: { error: "INVALID_HEADER_VALUE" } },
+  { name: "rejects a space before the colon", reason: "RFC 9112 §5.1 (MUST reject whitespace between field name and colon)", kind: "request", input: req("Host : a\r\n"), expect: { error: "INVALID_HEADER_NAME" } },
+  { name: "rejects an HTAB before the colon", reason: "RFC 9112 §5.1", kind: "request", input: req("Host: a\r\nX\t: b\r\n"), expect: { error: "INVALID_HEADER_NAME" } },
+  { name: "rejects a space inside a field name", reason: "RFC 9110 §5.1 (field-name = token)", kind: "request", input: req("Host: a\r\nX Y: b\r\n"), expect: { error: "INVALID_HEADER_NAME" } },
+  { name: "rejects an empty field name", reason: "RFC 9110 §5.1", kind: "request", input: req("Host: a\r\n: b\r\n"), expect: { error: "INVALID_HEADER_NAME" } },
+  { name: "rejects a non-token byte in a field name", reason: "RFC 9110 §5.1; llhttp test/request/invalid.md", kind: "request", input: req("Host: a\r\nX@Y: b\r\n"), expect: { error: "INVALID_HEADER_NAME" } },
+  { name: "rejects a non-ASCII byte in a field name", reason: "RFC 9110 §5.1", kind: "request", input: req("Host: a\r\nX\xe9: b\r\n"), expect: { error: "INVALID_HEADER_NAME" } },
+  { name: "rejects a field line without a colon", reason: "RFC 9112 §5", kind: "request", input: req("Host: a\r\nNoColon\r\n"), expect: { error: "INVALID_HEADER_NAME" } },
+  { name: "rejects an obs-fold by default", reason: "RFC 9112 §5.2 (a server MUST reject obs-fold or replace it)", kind: "request", input: req("Host: a\r\nX: a\r\n b\r\n"), expect: { error: "OBS_FOLD" } },
+  { name: "rejects an obs-fold starting with HTAB by default", reason: "RFC 9112 §5.2", kind: "request", input: req("Host: a\r\nX: a\r\n\tb\r\n"), expect: { error: "OBS_FOLD" } },
+  { name: "joins an obs-fold with one space under allowObsFold", reason: "RFC 9112 §5.2 (replace each obs-fold with SP)", kind: "request", options: { allowObsFold: true }, input: req("Host: a\r\nX: a\r\n  \t b\r\nY: c\r\n"), expect: head("Host: a, X: a b, Y: c") },
+  { name: "joins several obs-fold lines under allowObsFold", reason: "RFC 9112 §5.2", kind: "request", options: { allowObsFold: true }, input: req("Host: a\r\nX: a\r\n b\r\n\tc\r\n"), expect: head("Host: a, X: a b c") },
+  { name: "rejects whitespace between the start line and the first field", reason: "RFC 9112 §2.2 (MUST reject or ignore such lines)", kind: "request", input: "GET / HTTP/1.1\r\n Host: a\r\n\r\n", expect: { error: ["OBS_FOLD", "INVALID_HEADER_NAME", "INVALID_REQUEST_LINE"] } },
+  { name: "rejects whitespace before the first field even under allowObsFold", reason: "RFC 9112 §2.2 (there is no field line to continue)", kind: "request", options: { allowObsFold: true }, input: "GET / HTTP/1.1\r\n Host: a\r\n\r\n", expect: { error: ["OBS_FOLD", "INVALID_HEADER_NAME", "INVALID_REQUEST_LINE"] } },
+  { name: "rejects a bare LF ending a field line", reason: "RFC 9112 §2.2 (a recipient MAY accept bare LF; we do not by default)", kind: "request", input: "GET / HTTP/1.1\r\nHost: a\nX: b\r\n\r\n", expect: { error: "INVALID_LINE_ENDING" } },
+  { name: "rejects a bare LF ending the request line", reason: "RFC 9112 §2.2", kind: "request", input: "GET / HTTP/1.1\nHost: a\r\n\r\n", expect: { error: ["INVALID_LINE_ENDING", "INVALID_VERSION"] } },
+  { name: "rejects a head made only of bare LFs", reason: "RFC 9112 §2.2", kind: "request", input: "GET / HTTP/1.1\nHost: a\n\n", expect: { error: ["INVALID_LINE_ENDING", "INVALID_VERSION"] } },
+  { name: "reads a head made of bare LFs under allowBareLF", reason: "RFC 9112 §2.2 (MAY recognise a single LF)", kind: "request", options: { allowBareLF: true }, input: "GET / HTTP/1.1\nHost: a\nX: b\n\n", expect: head("Host: a, X: b") },
+  { name: "reads a mix of CRLF and bare LF under allowBareLF", reason: "RFC 9112 §2.2", kind: "request", options: { allowBareLF: true }, input: "GET / HTTP/1.1\r\nHost: a\nX: b\r\n\n", expect: head("Host: a, X: b") },
+  { name: "rejects a bare CR inside a field value", reason: "RFC 9112 §2.2 (bare CR MUST be rejected or replaced)", kind: "request", input: req("Host: a\r\nX: a\rb\r\n"), expect: { error: ["INVALID_LINE_ENDING", "INVALID_HEADER_VALUE"] } },
+  { name: "rejects a bare CR even under allowBareLF", reason: "RFC 9112 §2.2; allowBareLF covers LF only", kind: "request", options: { allowBareLF: true }, input: req("Host: a\r\nX: a\rb\r\n"), expect: { error: ["INVALID_LINE_ENDING", "INVALID_HEADER_VALUE"] } },
+  { name: "rejects an HTTP/1.1 request without Host", reason: "RFC 9112 §3.2 (MUST respond 400)", kind: "request", input: req("X: a\r\n"), expect: { error: "MISSING_HOST" } },
+  { name: "rejects two Host fields", reason: "RFC 9112 §3.2 (MUST respond 400 to more than one Host)", kind: "request", input: req("Host: a\r\nHost: b\r\n"), expect: { error: "DUPLICATE_HOST" } },
+  { name: "rejects two Host fields with the same value and different case", reason: "RFC 9112 §3.2; field names are case-insensitive (RFC 9110 §5.1)", kind: "request", input: req("Host: a\r\nhOST: a\r\n"), expect: { error: "DUPLICATE_HOST" } },
+  { name: "closes after Connection: close in HTTP/1.1", reason: "RFC 9112 §9.6", kind: "request", input: req("Host: a\r\nConnection: close\r\n"), expect: head("Host: a, Connection: close", "cl=-1 chunked=0 keepAlive=0 upgrade=0 expect=0") },
+  { name: "matches close case-insensitively inside a Connection list", reason: "RFC 9110 §7.6.1 (connection-option is a case-insensitive token list)", kind: "request", input: req("Host: a\r\nConnection: foo, CLOSE\r\n"), expect: head("Host: a, Connection: foo, CLOSE", "cl=-1 chunked=0 keepAlive=0 upgrade=0 expect=0") },
+  { name: "keeps an HTTP/1.0 connection with Connection: keep-alive", reason: "RFC 9112 §9.3 / Appendix C.2.2", kind: "request", input: "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", expect: ["head GET / 1.0 [Connection: Keep-Alive] cl=-1 chunked=0 keepAlive=1 upgrade=0 expect=0", "complete []"] },
+  { name: "flags Expect: 100-continue case-insensitively", reason: "RFC 9110 §10.1.1", kind: "request", input: "POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\nContent-Length: 2\r\n\r\nok", expect: ["head POST / 1.1 [Host: a, Expect: 100-Continue, Content-Length: 2] cl=2 chunked=0 keepAlive=1 upgrade=0 expect=1", "body ok", "complete []"] },
+  { name: "flags an upgrade request", reason: "RFC 9110 §7.8", kind: "request", input: req("Host: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"), expect: head("Host: a, Connection: Upgrade, Upgrade: websocket", "cl=-1 chunked=0 keepAlive=1 upgrade=1 expect=0") },
+  { name: "reads a field value made of quoted text and commas as received", reason: "RFC 9110 §5.6.4", kind: "request", input: req('Host: a\r\nX: "a, b", c\r\n'), expect: head('Host: a, X: "a, b", c') },
+];
