@@ -1,0 +1,884 @@
+/**
+ * createConnection: the request lifecycle on one byte stream. Parses requests with
+ * @k/parser, runs one component per request strictly in order (pipelined requests wait),
+ * frames responses with @k/framing, and applies backpressure both ways.
+ *
+ * What it does not do: sockets, TLS, accept limits (that is @k/server), upgrades (an Upgrade
+ * header is ignored and answered as plain HTTP).
+ * Buffers: request-body chunks handed to components are views into the bytes given to
+ * `onData`; they stay valid as long as the transport does not reuse those buffers (Node
+ * sockets never do).
+ */
+import { CONTINUE_100, chooseFraming, Utf8StreamEncoder } from "@k/framing";
+import type { Framer, HeaderInit, ResponseHead, Sink } from "@k/framing";
+import { createParser, isParseError, statusForParseError } from "@k/parser";
+import type { MessageHead, Parser, ParseErrorLike } from "@k/parser";
+import { httpDate } from "./date.js";
+import { HttpError, isHttpError } from "./errors.js";
+import { isValidHost } from "./host.js";
+import { BODY_QUEUE_CHUNKS, BodyQueue, HttpRequest } from "./request.js";
+import {
+  bodySource,
+  copyHeaders,
+  firstPart,
+  isAsyncIterable,
+  isWholeResponse,
+  iteratorSource,
+  type HeaderPairs,
+  type HeaderScan,
+  type PartSource,
+} from "./response.js";
+import type { Connection, ConnectionOptions, RequestHandler, ResponseEnd, Transport, WholeResponse } from "./types.js";
+
+/** Default `headTimeout`: 30 s to receive a whole head (slowloris). */
+export const defaultHeadTimeout: number = 30_000;
+/** Default `idleTimeout`: 65 s, longer than common load-balancer idle timeouts (60 s). */
+export const defaultIdleTimeout: number = 65_000;
+/** Default `bodyTimeout`: 30 s without request-body bytes. */
+export const defaultBodyTimeout: number = 30_000;
+/** Default `maxPipelined`: requests parsed ahead and waiting. */
+export const defaultMaxPipelined: number = 16;
+/** Default `maxDrainSize`: 1 MiB of unread request body is drained to keep the connection. */
+export const defaultMaxDrainSize: number = 1024 * 1024;
+
+// Own output buffer: responses produced from one read are written in one transport write
+// (the pipelined bench). Small parts are copied into it; large ones go straight through.
+const OUT_FLUSH_BYTES = 64 * 1024;
+
+const TIMER_NONE = 0;
+const TIMER_HEAD = 1;
+const TIMER_IDLE = 2;
+const TIMER_BODY = 3;
+
+/** One request in the connection's queue, from its head to its response's end. */
+interface Exchange {
+  request: HttpRequest | null;
+  head: MessageHead | null;
+  body: BodyQueue;
+  abort: AbortController;
+  keepAlive: boolean;
+  hasBody: boolean;
+  /** Body bytes received so far. */
+  received: number;
+  /** Answer with this instead of running the component (parse error, bad Host, 417, 408). */
+  error: HttpError | null;
+  /** The request body failed to parse or timed out: the status a pre-head failure gets. */
+  bodyError: HttpError | null;
+  headSent: boolean;
+  noBody: boolean;
+  finished: boolean;
+  continueSent: boolean;
+  closeAfter: boolean;
+  status: number;
+  bytes: number;
+  started: number;
+  source: PartSource | null;
+  framer: Framer | null;
+}
+
+interface Resolved {
+  handler: RequestHandler;
+  headTimeout: number;
+  idleTimeout: number;
+  bodyTimeout: number;
+  maxPipelined: number;
+  maxDrainSize: number;
+  serverName: string | undefined;
+  keepAliveValue: string;
+  onError: ((error: unknown, request?: HttpRequest) => void) | undefined;
+  onResponse: ConnectionOptions["onResponse"];
+}
+
+const PARSE_MESSAGES: Partial<Record<string, string>> = {
+  HEAD_TOO_LARGE: "Request header fields too large",
+  TOO_MANY_HEADERS: "Too many header fields",
+  TARGET_TOO_LONG: "Request-target too long",
+  BODY_TOO_LARGE: "Request body too large",
+  UNSUPPORTED_VERSION: "HTTP version not supported",
+  UNSUPPORTED_TRANSFER_CODING: "Transfer coding not implemented",
+};
+
+function parseErrorToHttp(error: ParseErrorLike): HttpError {
+  const status = statusForParseError(error.code);
+  const text = PARSE_MESSAGES[error.code] ?? "Bad request";
+  return new HttpError(status, `${text} (${error.code})`, { cause: error, code: "HTTP_STATUS" });
+}
+
+class HttpConnection implements Connection {
+  readonly #transport: Transport;
+  readonly #o: Resolved;
+  readonly #parser: Parser;
+  readonly #sink: Sink;
+  readonly #queue: Exchange[] = [];
+  /** The exchange whose head or body the parser is in, or null between messages. */
+  #parsing: Exchange | null = null;
+  /** Bytes received but not yet pushed to the parser (paused). */
+  #input: Uint8Array | null = null;
+  #pumping = false;
+  #transportPaused = false;
+  /** Bytes of a next head were pushed but its head is not complete. */
+  #partial = false;
+  /** No new request is parsed (a non-persistent request, shutdown, a parse error). */
+  #noMore = false;
+  #peerEnded = false;
+  #eofHandled = false;
+  /** No head was received yet: the head timer runs from accept. */
+  #fresh = true;
+  #shuttingDown = false;
+  /** We ended or destroyed the transport, or it went away. */
+  #closed = false;
+  /** Body bytes still drained (thrown away) for a finished exchange. */
+  #drainLeft = 0;
+  #serving = false;
+  // Output buffering.
+  #out: Uint8Array[] = [];
+  #outBytes = 0;
+  #flushScheduled = false;
+  #full = false;
+  #drainWaiters: (() => void)[] = [];
+  // The one timer of this connection, re-armed.
+  #timer: NodeJS.Timeout | null = null;
+  #timerKind = TIMER_NONE;
+  #timerMs = 0;
+
+  constructor(transport: Transport, options: ConnectionOptions) {
+    this.#transport = transport;
+    const idleTimeout = options.idleTimeout ?? defaultIdleTimeout;
+    this.#o = {
+      handler: options.handler,
+      headTimeout: options.headTimeout ?? defaultHeadTimeout,
+      idleTimeout,
+      bodyTimeout: options.bodyTimeout ?? defaultBodyTimeout,
+      maxPipelined: Math.max(1, options.maxPipelined ?? defaultMaxPipelined),
+      maxDrainSize: options.maxDrainSize ?? defaultMaxDrainSize,
+      serverName: options.serverName,
+      keepAliveValue: `timeout=${Math.floor(idleTimeout / 1000)}`,
+      onError: options.onError,
+      onResponse: options.onResponse,
+    };
+    const parserOptions: { maxBodySize?: number; maxHeadSize?: number; maxHeaderCount?: number; maxTargetLength?: number } = {};
+    if (options.maxBodySize !== undefined) parserOptions.maxBodySize = options.maxBodySize;
+    if (options.maxHeadSize !== undefined) parserOptions.maxHeadSize = options.maxHeadSize;
+    if (options.maxHeaderCount !== undefined) parserOptions.maxHeaderCount = options.maxHeaderCount;
+    if (options.maxTargetLength !== undefined) parserOptions.maxTargetLength = options.maxTargetLength;
+    this.#parser = createParser(
+      "request",
+      {
+        onHead: (head) => this.#onHead(head),
+        onBody: (bytes) => this.#onBody(bytes),
+        onComplete: (trailers) => this.#onComplete(trailers),
+      },
+      parserOptions,
+    );
+    this.#sink = { write: (bytes) => this.#send(bytes) };
+    // Slowloris: a fresh connection has headTimeout from accept to its first complete head.
+    this.#partial = false;
+    this.#arm(TIMER_HEAD, this.#o.headTimeout);
+  }
+
+  get idle(): boolean {
+    return this.#queue.length === 0 && this.#parsing === null && !this.#partial && this.#input === null;
+  }
+
+  // ---- input ---------------------------------------------------------------------------
+
+  onData(bytes: Uint8Array): void {
+    if (this.#closed || bytes.length === 0) return;
+    if (this.#input !== null) {
+      // Data that was in flight when we paused: keep it behind the rest.
+      this.#input = Buffer.concat([this.#input, bytes]);
+    } else {
+      this.#input = bytes;
+    }
+    this.#pump();
+  }
+
+  onEnd(): void {
+    if (this.#closed) return;
+    this.#peerEnded = true;
+    this.#pump();
+  }
+
+  /** Pushes buffered input to the parser while nothing blocks it. */
+  #pump(): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      while (this.#input !== null && !this.#closed) {
+        if (this.#parsing === null) {
+          if (this.#noMore) {
+            // Bytes after a request that ends the connection (or after an error) are not read.
+            this.#input = null;
+            break;
+          }
+          if (this.#queue.length > this.#o.maxPipelined) break;
+          if (!this.#partial) {
+            this.#partial = true;
+            // A fresh connection keeps the head timer it got at accept.
+            if (!this.#fresh) this.#arm(TIMER_HEAD, this.#o.headTimeout);
+          }
+        } else if (this.#bodyFull(this.#parsing)) {
+          break;
+        }
+        const input = this.#input;
+        let n: number;
+        try {
+          n = this.#parser.push(input);
+        } catch (error) {
+          this.#input = null;
+          this.#onParseError(error);
+          break;
+        }
+        this.#input = n < input.length ? input.subarray(n) : null;
+      }
+    } finally {
+      this.#pumping = false;
+    }
+    if (this.#input === null && this.#peerEnded && !this.#eofHandled) {
+      this.#eofHandled = true;
+      this.#onEof();
+    }
+    this.#updatePause();
+  }
+
+  #bodyFull(ex: Exchange): boolean {
+    return !ex.body.discarding && ex.body.chunks.length >= BODY_QUEUE_CHUNKS;
+  }
+
+  #updatePause(): void {
+    if (this.#closed) return;
+    const blocked = this.#input !== null;
+    if (blocked && !this.#transportPaused) {
+      this.#transportPaused = true;
+      this.#transport.pause();
+      // Our own backpressure is not the client's delay: no body timeout while paused.
+      if (this.#timerKind === TIMER_BODY) this.#disarm();
+    } else if (!blocked && this.#transportPaused) {
+      this.#transportPaused = false;
+      const p = this.#parsing;
+      if (p !== null && this.#timerKind === TIMER_NONE && this.#bodyTimerAllowed(p)) {
+        this.#arm(TIMER_BODY, this.#o.bodyTimeout);
+      }
+      this.#transport.resume();
+    }
+  }
+
+  /** Room in a body queue, a finished response, a read: try to read again. */
+  #resumeInput(): void {
+    if (this.#input !== null) this.#pump();
+    else this.#updatePause();
+  }
+
+  #onEof(): void {
+    const p = this.#parsing;
+    this.#noMore = true;
+    if (p !== null) {
+      const error = new HttpError(400, "the client ended the request early", { code: "ABORTED" });
+      p.keepAlive = false;
+      p.bodyError = error;
+      p.body.fail(error);
+      this.#parsing = null;
+    }
+    this.#partial = false;
+    if (this.#queue.length === 0) this.#endTransport();
+  }
+
+  // ---- parser callbacks ------------------------------------------------------------------
+
+  #onHead(head: MessageHead): void {
+    this.#partial = false;
+    this.#fresh = false;
+    const hasBody = head.chunked || head.contentLength > 0;
+    const abort = new AbortController();
+    const ex: Exchange = {
+      request: null,
+      head,
+      body: null as unknown as BodyQueue,
+      abort,
+      keepAlive: head.keepAlive && !this.#shuttingDown,
+      hasBody,
+      received: 0,
+      error: null,
+      bodyError: null,
+      headSent: false,
+      noBody: false,
+      finished: false,
+      continueSent: false,
+      closeAfter: false,
+      status: 0,
+      bytes: 0,
+      started: 0,
+      source: null,
+      framer: null,
+    };
+    ex.body = new BodyQueue({ onPull: (waiting) => this.#onPull(ex, waiting) });
+    const t = this.#transport;
+    ex.request = new HttpRequest({
+      method: head.method,
+      target: head.target,
+      version: head.version,
+      rawHeaders: head.rawHeaders,
+      body: ex.body,
+      signal: abort.signal,
+      remoteAddress: t.remoteAddress,
+      remotePort: t.remotePort,
+      encrypted: t.encrypted === true,
+      hasBody,
+    });
+    const host = ex.request.headers.get("host");
+    if (host !== null && !isValidHost(host)) {
+      ex.error = new HttpError(400, "Invalid Host header");
+    } else if (head.version === "1.1" && !head.expectContinue && ex.request.headers.has("expect")) {
+      // RFC 9110 §10.1.1: an expectation we cannot meet → 417. HTTP/1.0 ignores Expect.
+      ex.error = new HttpError(417, "Unsupported expectation");
+    }
+    if (ex.error !== null) {
+      ex.keepAlive = false;
+      this.#noMore = true;
+    }
+    this.#queue.push(ex);
+    this.#parsing = ex;
+    if (hasBody && this.#bodyTimerAllowed(ex)) this.#arm(TIMER_BODY, this.#o.bodyTimeout);
+    else this.#disarm();
+    if (!hasBody) ex.body.end();
+    if (this.#queue.length === 1) this.#startNext();
+  }
+
+  /** A client that sent `Expect: 100-continue` may wait for our 100 before any body byte. */
+  #bodyTimerAllowed(ex: Exchange): boolean {
+    const head = ex.head!;
+    return !(head.expectContinue && head.version === "1.1") || ex.continueSent;
+  }
+
+  #onBody(bytes: Uint8Array): void {
+    const ex = this.#parsing!;
+    ex.received += bytes.length;
+    if (this.#timerKind === TIMER_BODY) this.#timer!.refresh();
+    if (ex.body.discarding) {
+      this.#drainLeft -= bytes.length;
+      if (this.#drainLeft < 0) {
+        // More unread body than we drain: closing is cheaper than reading it (maxDrainSize).
+        this.#parser.pause();
+        this.#endTransport();
+      }
+      return;
+    }
+    ex.body.push(bytes);
+    if (this.#bodyFull(ex)) this.#parser.pause();
+  }
+
+  #onComplete(trailers: string[]): void {
+    const ex = this.#parsing!;
+    this.#parsing = null;
+    ex.body.trailers = trailers;
+    ex.body.end();
+    if (this.#timerKind === TIMER_BODY) this.#disarm();
+    if (!ex.keepAlive) this.#noMore = true;
+    // Stop after each message so the pump sees where the next one starts (head timer).
+    this.#parser.pause();
+    if (ex.finished) {
+      // It was being drained after its response: the connection is in sync again.
+      if (this.#noMore) this.#endTransport();
+      else this.#startNext();
+    }
+  }
+
+  #onParseError(error: unknown): void {
+    this.#noMore = true;
+    this.#partial = false;
+    if (!isParseError(error)) {
+      this.#report(error);
+      this.#destroy(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    const httpError = parseErrorToHttp(error);
+    const p = this.#parsing;
+    this.#parsing = null;
+    if (p !== null) {
+      // The body of a request that already runs is bad: its component sees the error.
+      p.keepAlive = false;
+      p.bodyError = httpError;
+      p.body.fail(httpError);
+      if (p.finished) this.#endTransport();
+      return;
+    }
+    this.#disarm();
+    this.#queueError(httpError);
+  }
+
+  /** Answers with `error` after the requests before it, then closes. */
+  #queueError(error: HttpError): void {
+    const ex: Exchange = {
+      request: null,
+      head: null,
+      body: new BodyQueue(null),
+      abort: new AbortController(),
+      keepAlive: false,
+      hasBody: false,
+      received: 0,
+      error,
+      bodyError: null,
+      headSent: false,
+      noBody: false,
+      finished: false,
+      continueSent: false,
+      closeAfter: true,
+      status: 0,
+      bytes: 0,
+      started: 0,
+      source: null,
+      framer: null,
+    };
+    ex.body.end();
+    this.#queue.push(ex);
+    if (this.#queue.length === 1) this.#startNext();
+  }
+
+  #onPull(ex: Exchange, waiting: boolean): void {
+    if (this.#closed) return;
+    if (waiting && !ex.continueSent && !ex.headSent && ex.head !== null && ex.head.expectContinue && ex.head.version === "1.1") {
+      // RFC 9110 §10.1.1: 100 Continue once the component starts reading the body.
+      ex.continueSent = true;
+      this.#send(CONTINUE_100);
+      this.#flush();
+      if (this.#parsing === ex && !this.#transportPaused) this.#arm(TIMER_BODY, this.#o.bodyTimeout);
+    }
+    if (this.#parsing === ex) this.#resumeInput();
+  }
+
+  // ---- serving -------------------------------------------------------------------------
+
+  #startNext(): void {
+    const ex = this.#queue[0];
+    if (ex === undefined || this.#serving || this.#closed) return;
+    this.#serving = true;
+    // A microtask later: the component never runs inside a parser callback.
+    queueMicrotask(() => {
+      void this.#serve(ex);
+    });
+  }
+
+  async #serve(ex: Exchange): Promise<void> {
+    ex.started = performance.now();
+    if (ex.error !== null) {
+      this.#answerError(ex, ex.error);
+      this.#finish(ex);
+      return;
+    }
+    const request = ex.request!;
+    let result: unknown;
+    try {
+      result = await this.#o.handler(request);
+    } catch (error) {
+      this.#failBeforeHead(ex, error);
+      return;
+    }
+    try {
+      if (this.#closed) {
+        if (isAsyncIterable(result) && !isWholeResponse(result)) iteratorSource(result[Symbol.asyncIterator]()).cancel();
+        return;
+      }
+      if (isWholeResponse(result)) await this.#sendWhole(ex, result);
+      else if (isAsyncIterable(result)) await this.#sendIterable(ex, result[Symbol.asyncIterator]());
+      else throw new HttpError(500, "the component returned neither a response nor an async iterable", { code: "BAD_RESPONSE" });
+      if (this.#closed) return;
+      this.#finish(ex);
+    } catch (error) {
+      ex.source?.cancel(error);
+      if (this.#closed) return;
+      if (!ex.headSent) this.#failBeforeHead(ex, error);
+      else this.#failAfterHead(ex, error);
+    }
+  }
+
+  async #sendWhole(ex: Exchange, r: WholeResponse): Promise<void> {
+    const body = r.body;
+    if (body === undefined || body === null) {
+      // HEAD: a given length is the GET's, not this (empty) body's.
+      const done = r.length === undefined || ex.head === null || ex.head.method !== "HEAD";
+      this.#start(ex, r, undefined, done).end();
+      return;
+    }
+    if (typeof body === "string") {
+      this.#start(ex, r, Buffer.from(body, "utf8"), true).end();
+      return;
+    }
+    if (body instanceof Uint8Array) {
+      this.#start(ex, r, body, true).end();
+      return;
+    }
+    ex.source = bodySource(body);
+    const framer = this.#start(ex, r, undefined, false);
+    await this.#pipe(ex, framer, ex.source, r.trailers);
+  }
+
+  async #sendIterable(ex: Exchange, iterator: AsyncIterator<unknown, unknown>): Promise<void> {
+    ex.source = iteratorSource(iterator);
+    const step = await iterator.next();
+    if (this.#closed) throw new HttpError(499, "client gone", { code: "ABORTED" });
+    if (step.done === true || !isWholeResponse(step.value)) {
+      throw new HttpError(500, "the component's first part is not a response head", { code: "BAD_RESPONSE" });
+    }
+    const framer = this.#start(ex, step.value, undefined, false);
+    await this.#pipe(ex, framer, ex.source, undefined);
+  }
+
+  /** Streams parts from `source` through `framer`, waiting for drain when the transport is full. */
+  async #pipe(ex: Exchange, framer: Framer, source: PartSource, trailers: HeaderInit | undefined): Promise<void> {
+    let encoder: Utf8StreamEncoder | null = null;
+    if (ex.noBody) {
+      // HEAD, 204, 304: no body byte goes out, so the component need not produce any.
+      source.cancel();
+      ex.source = null;
+      framer.end(trailers);
+      return;
+    }
+    for (;;) {
+      const step = await source.next();
+      if (this.#closed) throw new HttpError(499, "client gone", { code: "ABORTED" });
+      if (step.done === true) {
+        const end = step.value as ResponseEnd | undefined;
+        if (end !== null && typeof end === "object" && end.trailers !== undefined) trailers = end.trailers;
+        break;
+      }
+      const part = step.value;
+      let bytes: Uint8Array;
+      if (typeof part === "string") {
+        encoder ??= new Utf8StreamEncoder();
+        bytes = encoder.encode(part);
+      } else if (part instanceof Uint8Array) {
+        bytes = part;
+      } else {
+        throw new HttpError(500, "a body part is neither a string nor a Uint8Array", { code: "BAD_RESPONSE" });
+      }
+      if (bytes.length === 0) continue;
+      if (!framer.write(bytes) || this.#full) {
+        await this.#waitDrain();
+        if (this.#closed) throw new HttpError(499, "client gone", { code: "ABORTED" });
+      }
+    }
+    if (encoder !== null) {
+      const tail = encoder.end();
+      if (tail.length > 0) framer.write(tail);
+    }
+    ex.source = null;
+    framer.end(trailers);
+  }
+
+  /** Chooses framing, adds the lifecycle's headers and writes the head (with `first`). */
+  #start(ex: Exchange, head: ResponseHead, first: Uint8Array | undefined, done: boolean): Framer {
+    const status = head.status;
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
+      throw new HttpError(500, `invalid response status ${String(status)}`, { code: "BAD_RESPONSE" });
+    }
+    const scan: HeaderScan = { close: false, date: false };
+    const headers = copyHeaders(head.headers, scan);
+    const h = ex.head;
+    const request = { method: h?.method ?? "GET", version: h?.version ?? "1.1" } as const;
+    const part = firstPart(head, headers, first, done);
+    const choice = chooseFraming(part, request);
+    let close = !ex.keepAlive || this.#shuttingDown || scan.close || choice.factory.name === "close" || ex.error !== null;
+    if (!close && !ex.body.done) {
+      // Unread body when the head goes out: we drain it afterwards only when that is cheap
+      // and the client is really sending it (RFC 9110 §10.1.1 for 100-continue).
+      if (h !== null && h.expectContinue && h.version === "1.1" && !ex.continueSent) close = true;
+      else if (h !== null && !h.chunked && h.contentLength - ex.received > this.#o.maxDrainSize) close = true;
+    }
+    ex.closeAfter = close;
+    if (!scan.date) headers.push(["Date", httpDate()]);
+    if (this.#o.serverName !== undefined) headers.push(["Server", this.#o.serverName]);
+    if (close) {
+      if (!scan.close) headers.push(["Connection", "close"]);
+    } else {
+      if (request.version === "1.0") headers.push(["Connection", "keep-alive"]);
+      headers.push(["Keep-Alive", this.#o.keepAliveValue]);
+    }
+    const framer = choice.factory.create(this.#sink, {
+      head: part,
+      request,
+      length: choice.length,
+      noBody: choice.noBody,
+    });
+    ex.status = status;
+    ex.noBody = choice.noBody;
+    const before = this.#bytesCounter;
+    ex.framer = framer;
+    framer.start(first);
+    ex.headSent = true;
+    ex.bytes += this.#bytesCounter - before;
+    return framer;
+  }
+
+  #bytesCounter = 0;
+
+  #failBeforeHead(ex: Exchange, error: unknown): void {
+    if (this.#closed) return;
+    // A failed request body (parse error, timeout, early EOF) explains the failure best.
+    let answer: HttpError;
+    if (ex.bodyError !== null) {
+      answer = ex.bodyError;
+      ex.keepAlive = false;
+    } else if (isHttpError(error)) {
+      answer = error;
+      if (error.status >= 500) this.#report(error, ex.request ?? undefined);
+    } else {
+      answer = new HttpError(500, "Internal Server Error", { cause: error });
+      this.#report(error, ex.request ?? undefined);
+    }
+    this.#answerError(ex, answer);
+    this.#finish(ex);
+  }
+
+  #answerError(ex: Exchange, error: HttpError): void {
+    const headers: [string, string][] = [["Content-Type", "text/plain; charset=utf-8"]];
+    const body = Buffer.from(error.message + "\n", "utf8");
+    let status = error.status;
+    if (!Number.isInteger(status) || status < 300 || status > 599) status = 500;
+    try {
+      const extra = error.headers === undefined ? [] : copyHeaders(error.headers, { close: false, date: false });
+      this.#start(ex, { status, headers: [...headers, ...extra] }, body, true).end();
+    } catch (failure) {
+      // The error's own headers were bad: answer without them.
+      this.#report(failure, ex.request ?? undefined);
+      this.#start(ex, { status: 500, headers }, Buffer.from("Internal Server Error\n"), true).end();
+    }
+  }
+
+  #failAfterHead(ex: Exchange, error: unknown): void {
+    this.#report(error, ex.request ?? undefined);
+    // A chunked body is never ended as if complete; a Content-Length body is never padded.
+    ex.framer?.abort(error);
+    this.#destroy(error instanceof Error ? error : new Error(String(error)));
+  }
+
+  /** The response is complete: report it, drain or close, start the next request. */
+  #finish(ex: Exchange): void {
+    ex.finished = true;
+    this.#queue.shift();
+    this.#serving = false;
+    if (ex.request !== null && this.#o.onResponse !== undefined) {
+      try {
+        this.#o.onResponse({
+          request: ex.request,
+          status: ex.status,
+          bytes: ex.bytes,
+          durationMs: performance.now() - ex.started,
+        });
+      } catch (error) {
+        this.#report(error, ex.request);
+      }
+    }
+    if (ex.closeAfter || this.#shuttingDown) {
+      this.#endTransport();
+      return;
+    }
+    if (!ex.body.done) {
+      // The component answered without reading its whole body: drain the rest (cheap and
+      // it keeps the connection), or close when there is too much of it.
+      this.#drainLeft = this.#o.maxDrainSize - ex.body.discard();
+      if (this.#drainLeft < 0 || ex.body.error !== null) {
+        this.#endTransport();
+        return;
+      }
+      this.#resumeInput();
+      return; // #onComplete starts the next request once the body is through.
+    }
+    if (this.#queue.length > 0) {
+      this.#startNext();
+    } else if (this.#noMore) {
+      this.#endTransport();
+      return;
+    } else {
+      // Nothing more to do now: write what is buffered without waiting for the tick.
+      this.#flush();
+      if (this.#parsing === null && !this.#partial) this.#arm(TIMER_IDLE, this.#o.idleTimeout);
+    }
+    this.#resumeInput();
+  }
+
+  // ---- output --------------------------------------------------------------------------
+
+  #send(bytes: Uint8Array): boolean {
+    if (this.#closed) return false;
+    this.#bytesCounter += bytes.length;
+    const q = this.#queue[0];
+    if (q !== undefined && q.headSent) q.bytes += bytes.length;
+    if (bytes.length >= OUT_FLUSH_BYTES) {
+      this.#flush();
+      if (!this.#transport.write(bytes)) this.#full = true;
+      return !this.#full;
+    }
+    this.#out.push(bytes);
+    this.#outBytes += bytes.length;
+    if (this.#outBytes >= OUT_FLUSH_BYTES) this.#flush();
+    else if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      // After the microtasks of this read: responses produced from one read go out together.
+      setImmediate(this.#flushTick);
+    }
+    return !this.#full;
+  }
+
+  readonly #flushTick = (): void => {
+    this.#flushScheduled = false;
+    this.#flush();
+  };
+
+  #flush(): void {
+    const out = this.#out;
+    if (out.length === 0 || this.#closed) return;
+    const bytes = out.length === 1 ? out[0]! : Buffer.concat(out, this.#outBytes);
+    this.#out = [];
+    this.#outBytes = 0;
+    if (!this.#transport.write(bytes)) this.#full = true;
+  }
+
+  #waitDrain(): Promise<void> {
+    if (!this.#full || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  onDrain(): void {
+    this.#full = false;
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  // ---- closing -------------------------------------------------------------------------
+
+  shutdown(): void {
+    if (this.#closed || this.#shuttingDown) return;
+    this.#shuttingDown = true;
+    this.#noMore = true;
+    if (this.#queue.length === 0 && this.#parsing === null) {
+      this.#endTransport();
+      return;
+    }
+    // Waiting requests never start; the one in flight finishes with Connection: close.
+    if (this.#queue.length > 1) {
+      for (const ex of this.#queue.splice(1)) ex.abort.abort(new HttpError(503, "shutting down", { code: "ABORTED" }));
+    }
+  }
+
+  /** Flushes and ends our side: the response arrives, then the connection closes. */
+  #endTransport(): void {
+    if (this.#closed) return;
+    this.#flush();
+    this.#closed = true;
+    this.#gone(new HttpError(499, "connection closed", { code: "ABORTED" }), false);
+    this.#transport.end();
+  }
+
+  #destroy(error: Error): void {
+    if (this.#closed) return;
+    this.#flush();
+    this.#closed = true;
+    this.#gone(error, true);
+    this.#transport.destroy(error);
+  }
+
+  onClose(error?: Error): void {
+    const wasClosed = this.#closed;
+    this.#closed = true;
+    if (!wasClosed) this.#input = null;
+    this.#gone(error ?? new HttpError(499, "client went away", { code: "ABORTED" }), true);
+  }
+
+  /** Releases everything: timer, waiters; aborts requests whose response did not finish. */
+  #gone(reason: unknown, abortActive: boolean): void {
+    this.#disarm();
+    this.#input = null;
+    this.#out = [];
+    this.#outBytes = 0;
+    for (const ex of this.#queue) {
+      if (ex.finished) continue;
+      if (abortActive || ex !== this.#queue[0] || !ex.headSent) {
+        if (!ex.abort.signal.aborted) ex.abort.abort(reason);
+        ex.body.fail(reason);
+      }
+    }
+    if (abortActive) this.#queue.length = 0;
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  // ---- timer ---------------------------------------------------------------------------
+
+  #arm(kind: number, ms: number): void {
+    if (this.#closed || !(ms > 0) || ms === Infinity) {
+      this.#disarm();
+      return;
+    }
+    if (this.#timer !== null && this.#timerKind === kind && this.#timerMs === ms) {
+      this.#timer.refresh();
+      return;
+    }
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timerKind = kind;
+    this.#timerMs = ms;
+    const timer = setTimeout(this.#onTimer, ms);
+    timer.unref?.();
+    this.#timer = timer;
+  }
+
+  #disarm(): void {
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    this.#timerKind = TIMER_NONE;
+  }
+
+  readonly #onTimer = (): void => {
+    const kind = this.#timerKind;
+    this.#timer = null;
+    this.#timerKind = TIMER_NONE;
+    if (this.#closed) return;
+    if (kind === TIMER_IDLE) {
+      this.#endTransport();
+    } else if (kind === TIMER_HEAD) {
+      this.#noMore = true;
+      this.#partial = false;
+      this.#input = null;
+      this.#queueError(new HttpError(408, "Request Timeout", { code: "TIMEOUT" }));
+    } else if (kind === TIMER_BODY) {
+      const ex = this.#parsing;
+      if (ex === null) return;
+      const error = new HttpError(408, "Request body timeout", { code: "TIMEOUT" });
+      this.#parsing = null;
+      this.#noMore = true;
+      ex.keepAlive = false;
+      ex.bodyError = error;
+      ex.abort.abort(error);
+      ex.body.fail(error);
+      if (ex.headSent || ex.finished) this.#destroy(error);
+    }
+  };
+
+  #report(error: unknown, request?: HttpRequest): void {
+    const onError = this.#o.onError;
+    if (onError === undefined) return;
+    try {
+      onError(error, request);
+    } catch {
+      // A failing error hook must not take the connection (or the process) down.
+    }
+  }
+}
+
+/**
+ * Creates the request lifecycle for one transport. The transport calls `onData`, `onEnd`,
+ * `onDrain` and `onClose`; the connection writes responses back through `transport.write`.
+ * @example
+ * ```ts
+ * const connection = createConnection(transport, {
+ *   handler: () => ({ status: 200, headers: { "content-type": "text/plain" }, body: "hi" }),
+ * });
+ * socket.on("data", (b) => connection.onData(b));
+ * ```
+ */
+export function createConnection(transport: Transport, options: ConnectionOptions): Connection {
+  return new HttpConnection(transport, options);
+}

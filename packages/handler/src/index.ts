@@ -1,0 +1,28 @@
+/**
+ * @k/handler: the HTTP/1.1 request lifecycle over any byte transport — handler components,
+ * streaming responses, pipelining, flow-controlled request bodies. Re-exports only.
+ */
+export type * from "./types.js";
+export {
+  createConnection,
+  defaultBodyTimeout,
+  defaultHeadTimeout,
+  defaultIdleTimeout,
+  defaultMaxDrainSize,
+  defaultMaxPipelined,
+} from "./connection.js";
+export { HttpError, isHttpError } from "./errors.js";
+export type { HttpErrorCode } from "./errors.js";
+export { RequestHeaders } from "./headers.js";
+export { HttpRequest } from "./request.js";
+export { createRouter } from "./router.js";
+export type { Route, RouterOptions } from "./router.js";
+export { persistent } from "./persistent.js";
+export { fromFetch } from "./fetch.js";
+export type { FetchHandler } from "./fetch.js";
+export { inject } from "./inject.js";
+export type { InjectRequest, InjectResponse } from "./inject.js";
+export { createMemoryTransport } from "./memory-transport.js";
+export type { MemoryTransport, MemoryTransportOptions } from "./memory-transport.js";
+export { httpDate } from "./date.js";
+export { isValidHost } from "./host.js";

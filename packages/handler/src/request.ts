@@ -1,0 +1,229 @@
+/**
+ * HttpRequest (what a component receives) and BodyQueue (the flow-controlled request body
+ * between the connection and the component).
+ *
+ * The body queue holds at most a couple of chunks: the connection stops reading when it is
+ * full and reads again when the component takes a chunk, so memory stays bounded for any body
+ * size. Chunks are views into the bytes the transport delivered; a component may keep them
+ * (the connection never reuses those buffers).
+ * It does not decode: bodies are bytes; `text()` decodes UTF-8 once at the end.
+ */
+import { HttpError } from "./errors.js";
+import { RequestHeaders } from "./headers.js";
+
+/** Chunks queued before the connection pauses reading (see ConnectionOptions). */
+export const BODY_QUEUE_CHUNKS = 2;
+
+/** @internal What the connection learns from a body queue. */
+export interface BodyQueueHooks {
+  /** The component took a chunk (room in the queue) or waits for one. `waiting` on an empty queue. */
+  onPull(waiting: boolean): void;
+}
+
+/** @internal The request body between parser and component. */
+export class BodyQueue implements AsyncIterable<Uint8Array> {
+  chunks: Uint8Array[] = [];
+  queuedBytes = 0;
+  /** Every body byte was received. */
+  done = false;
+  error: unknown = null;
+  /** Trailer fields (flat), set when the body completes. */
+  trailers: string[] = [];
+  /** Iteration started (the first read sends 100 Continue). */
+  started = false;
+  /** The response is done: later bytes are thrown away (drain). */
+  discarding = false;
+  #wake: (() => void) | null = null;
+  #hooks: BodyQueueHooks | null;
+
+  constructor(hooks: BodyQueueHooks | null) {
+    this.#hooks = hooks;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.discarding) return;
+    this.chunks.push(chunk);
+    this.queuedBytes += chunk.length;
+    this.#signal();
+  }
+
+  end(): void {
+    this.done = true;
+    this.#signal();
+  }
+
+  fail(error: unknown): void {
+    if (this.done && this.chunks.length === 0) return;
+    if (this.error === null) this.error = error;
+    this.#signal();
+  }
+
+  /** Drops queued chunks; later pushes are ignored. Returns the bytes dropped. */
+  discard(): number {
+    const dropped = this.queuedBytes;
+    this.discarding = true;
+    this.chunks = [];
+    this.queuedBytes = 0;
+    return dropped;
+  }
+
+  #signal(): void {
+    const wake = this.#wake;
+    if (wake !== null) {
+      this.#wake = null;
+      wake();
+    }
+  }
+
+  async *#iterate(): AsyncGenerator<Uint8Array, void, undefined> {
+    for (;;) {
+      if (this.chunks.length > 0) {
+        const chunk = this.chunks.shift()!;
+        this.queuedBytes -= chunk.length;
+        this.#hooks?.onPull(false);
+        yield chunk;
+        continue;
+      }
+      if (this.error !== null) throw this.error;
+      if (this.done) return;
+      const wait = new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+      this.#hooks?.onPull(true);
+      await wait;
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    if (this.started) {
+      throw new HttpError(500, "the request body was already read", { code: "BODY_CONSUMED" });
+    }
+    this.started = true;
+    return this.#iterate();
+  }
+}
+
+/** @internal How the connection builds a request. */
+export interface HttpRequestInit {
+  method: string;
+  target: string;
+  version: "1.0" | "1.1";
+  rawHeaders: string[];
+  body: BodyQueue;
+  signal: AbortSignal;
+  remoteAddress: string | undefined;
+  remotePort: number | undefined;
+  encrypted: boolean;
+  /** True when the request carries a body (Content-Length > 0 or chunked). */
+  hasBody: boolean;
+}
+
+/**
+ * One HTTP request as a component sees it. Everything beyond the raw fields is computed on
+ * demand (URL, header index).
+ */
+export class HttpRequest {
+  /** Method as received (case preserved). */
+  readonly method: string;
+  /** Request-target as received. */
+  readonly target: string;
+  readonly version: "1.0" | "1.1";
+  /** Case-insensitive lookup. */
+  readonly headers: RequestHeaders;
+  /** Flat `[name, value, ...]`, received order, names as received. */
+  readonly rawHeaders: string[];
+  /** Aborts when the client goes away or a timeout hits; never on normal completion. */
+  readonly signal: AbortSignal;
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  /** True over TLS (the URL scheme is then https). */
+  readonly encrypted: boolean;
+  /** True when the request announced a body (Content-Length > 0 or chunked). */
+  readonly hasBody: boolean;
+  #body: BodyQueue;
+  #url: URL | null = null;
+  #path: string | null = null;
+
+  /** @internal Built by the connection (or `inject`); not meant to be called by users. */
+  constructor(init: HttpRequestInit) {
+    this.method = init.method;
+    this.target = init.target;
+    this.version = init.version;
+    this.rawHeaders = init.rawHeaders;
+    this.headers = new RequestHeaders(init.rawHeaders);
+    this.signal = init.signal;
+    this.remoteAddress = init.remoteAddress;
+    this.remotePort = init.remotePort;
+    this.encrypted = init.encrypted;
+    this.hasBody = init.hasBody;
+    this.#body = init.body;
+  }
+
+  /**
+   * The body, flow-controlled: the connection reads from the client only as fast as this is
+   * iterated. The first iteration sends `100 Continue` when the client expects it. Readable once.
+   */
+  get body(): AsyncIterable<Uint8Array> {
+    return this.#body;
+  }
+
+  /** The target as a URL: `http(s)://<Host><target>` (Host "localhost" when absent). Parsed on first use. */
+  get url(): URL {
+    if (this.#url === null) {
+      const target = this.target;
+      const scheme = this.encrypted ? "https://" : "http://";
+      const host = this.headers.get("host") || "localhost";
+      if (target.charCodeAt(0) === 0x2f /* / */) this.#url = new URL(scheme + host + target);
+      else if (target === "*") this.#url = new URL(scheme + host + "/");
+      else if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(target)) this.#url = new URL(target);
+      else this.#url = new URL(scheme + target); // authority-form (CONNECT)
+    }
+    return this.#url;
+  }
+
+  /** The target's path without the query, undecoded ("*" for `OPTIONS *`). */
+  get path(): string {
+    if (this.#path === null) {
+      const target = this.target;
+      if (target.charCodeAt(0) === 0x2f || target === "*") {
+        const q = target.indexOf("?");
+        this.#path = q < 0 ? target : target.slice(0, q);
+      } else {
+        this.#path = this.url.pathname;
+      }
+    }
+    return this.#path;
+  }
+
+  /** Trailer fields, flat like rawHeaders; filled once the body was received to its end. */
+  get trailers(): string[] {
+    return this.#body.trailers;
+  }
+
+  /** The whole body as bytes (bounded by the connection's maxBodySize → 413). */
+  async bytes(): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for await (const chunk of this.#body) {
+      parts.push(chunk);
+      total += chunk.length;
+    }
+    if (parts.length === 1) return parts[0]!;
+    return Buffer.concat(parts, total);
+  }
+
+  /** The whole body decoded as UTF-8. */
+  async text(): Promise<string> {
+    return new TextDecoder().decode(await this.bytes());
+  }
+
+  /** The whole body parsed as JSON; malformed JSON is an HttpError(400). */
+  async json(): Promise<unknown> {
+    const text = await this.text();
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (cause) {
+      throw new HttpError(400, "malformed JSON body", { cause });
+    }
+  }
+}

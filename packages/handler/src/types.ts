@@ -1,0 +1,115 @@
+/**
+ * The public shapes of @k/handler: components, responses, the transport, the options.
+ *
+ * Types only. `ResponseHead` is @k/framing's, so a head a component yields goes to the framing
+ * chooser unchanged.
+ */
+import type { HeaderInit, ResponseHead } from "@k/framing";
+import type { Readable } from "node:stream";
+import type { HttpRequest } from "./request.js";
+
+export type { HeaderInit, ResponseHead } from "@k/framing";
+
+/** A body part a component yields: strings are UTF-8 encoded (split surrogate pairs carried over). */
+export type BodyPart = string | Uint8Array;
+
+/** A response body given whole or as a stream. */
+export type ResponseBody =
+  | string
+  | Uint8Array
+  | AsyncIterable<Uint8Array | string>
+  | ReadableStream<Uint8Array>
+  | Readable
+  | null;
+
+/** (b) A whole response: head fields plus a body. A string / bytes / null body gets Content-Length. */
+export interface WholeResponse extends ResponseHead {
+  body?: ResponseBody | undefined;
+  /** Trailer fields sent after a streamed chunked body (ignored for other framings). */
+  trailers?: HeaderInit | undefined;
+}
+
+/** What a generator may return to end its response: trailer fields for a chunked body. */
+export interface ResponseEnd {
+  trailers?: HeaderInit;
+}
+
+/**
+ * A component: (a) an async iterable (typically an async generator) whose first yield is the
+ * ResponseHead and whose later yields are body parts; or (b) a whole response.
+ */
+export type HandlerResult = AsyncIterable<ResponseHead | BodyPart> | WholeResponse;
+
+/** The user's handler: called once per request, returns that request's component. */
+export type RequestHandler = (request: HttpRequest) => HandlerResult | Promise<HandlerResult>;
+
+/** The byte stream a connection talks to (a socket in @k/server, memory in tests). */
+export interface Transport {
+  /** Writes bytes; `false`: full, the connection waits for `Connection.onDrain()`. */
+  write(bytes: Uint8Array): boolean;
+  /** Flushes pending writes, then closes our side. */
+  end(): void;
+  /** Closes at once (pending writes may be lost). */
+  destroy(error?: Error): void;
+  /** Stops delivering data (request-body backpressure). */
+  pause(): void;
+  resume(): void;
+  /** Optional: coalesce the writes between cork and uncork. */
+  cork?(): void;
+  uncork?(): void;
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+  readonly encrypted?: boolean | undefined;
+}
+
+/** What `onResponse` reports once per answered request (an access log line). */
+export interface ResponseInfo {
+  request: HttpRequest;
+  status: number;
+  /** Bytes written for this response (head, framing and body). */
+  bytes: number;
+  durationMs: number;
+}
+
+/** Options of `createConnection` (and `inject`). */
+export interface ConnectionOptions {
+  handler: RequestHandler;
+  /** ms to receive a whole head, from its first byte (from accept on a fresh connection) → 408 + close. Default 30 000. */
+  headTimeout?: number;
+  /** ms an idle keep-alive connection stays open; advertised as `Keep-Alive: timeout=N`. Default 65 000. */
+  idleTimeout?: number;
+  /** ms without request-body bytes while a body is expected → abort (408 if no head was sent). Default 30 000. */
+  bodyTimeout?: number;
+  /** Requests parsed ahead and waiting; beyond it reading pauses. Default 16. */
+  maxPipelined?: number;
+  /** Unread request-body bytes drained after a response before the connection closes instead. Default 1 MiB. */
+  maxDrainSize?: number;
+  /** Largest request body (→ 413). Default Infinity. */
+  maxBodySize?: number;
+  /** Passed to @k/parser. */
+  maxHeadSize?: number;
+  maxHeaderCount?: number;
+  maxTargetLength?: number;
+  /** `Server` header value; none by default. */
+  serverName?: string;
+  /** Component and connection errors; never throws into the process. */
+  onError?: (error: unknown, request?: HttpRequest) => void;
+  /** Called once per answered request. */
+  onResponse?: (info: ResponseInfo) => void;
+}
+
+/** One connection's request lifecycle, driven by its transport. */
+export interface Connection {
+  /** Bytes received from the peer. The connection may keep views into them: do not reuse the buffer. */
+  onData(bytes: Uint8Array): void;
+  /** The peer half-closed (EOF). */
+  onEnd(): void;
+  /** The transport is writable again. */
+  onDrain(): void;
+  /** The transport is gone: aborts in-flight requests' signals, runs components' finally blocks. */
+  onClose(error?: Error): void;
+  /** Graceful: the in-flight response finishes (with Connection: close), no new request starts; idle → end now. */
+  shutdown(): void;
+  /** True when no request is in progress or waiting and no partial request was received. */
+  readonly idle: boolean;
+}
