@@ -108,8 +108,8 @@ export function parseCliArgs(
     }));
   } catch (error) {
     // parseArgs' messages name the offending option; its hints about `--` are noise here.
-    const message = error instanceof Error ? error.message.split(". ")[0] ?? error.message : String(error);
-    return { ok: false, message: message.replace(/\.$/, "") };
+    const text = error instanceof Error ? error.message : String(error);
+    return { ok: false, message: text.split("\n")[0]!.split(". ")[0]!.replace(/\.$/, "") };
   }
 
   const options: DemoCliOptions = {
