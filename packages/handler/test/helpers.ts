@@ -111,11 +111,13 @@ export function tick(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Waits until `predicate` holds, checking after each event-loop turn (bounded). */
-export async function until(predicate: () => boolean, turns = 1000): Promise<void> {
+/** Waits until `predicate` holds, checking after each event-loop turn (bounded, not timed). */
+export async function until(predicate: () => boolean, turns = 2000): Promise<void> {
   for (let i = 0; i < turns; i++) {
     if (predicate()) return;
-    await tick();
+    // First turns are immediate; later ones yield to timers the code under test set.
+    if (i < 200) await tick();
+    else await new Promise((r) => setTimeout(r, 2));
   }
   throw new Error("condition not reached");
 }
