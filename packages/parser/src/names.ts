@@ -1,0 +1,167 @@
+/**
+ * Recognises well-known header names and methods straight from bytes, and decodes
+ * field bytes as latin1.
+ *
+ * Why: building a string per header name costs an allocation and later a hash; most
+ * names on the wire are one of a few dozen spellings, so we compare bytes and hand back
+ * one shared string. Names stay AS RECEIVED: a shared string is returned only when the
+ * bytes equal its lower-case or canonical spelling exactly; any other casing is decoded.
+ * Does not: keep references to the bytes it reads.
+ */
+
+/** Header ids the parser derives facts from; everything else is OTHER. */
+export const HEADER_OTHER = 0;
+export const HEADER_CONTENT_LENGTH = 1;
+export const HEADER_TRANSFER_ENCODING = 2;
+export const HEADER_HOST = 3;
+export const HEADER_CONNECTION = 4;
+export const HEADER_UPGRADE = 5;
+export const HEADER_EXPECT = 6;
+
+interface KnownName {
+  readonly id: number;
+  readonly lower: string;
+  readonly canonical: string;
+  readonly lowerCodes: Uint8Array;
+  readonly canonicalCodes: Uint8Array;
+}
+
+const codes = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+
+const KNOWN: KnownName[] = (
+  [
+    ["Host", HEADER_HOST],
+    ["Content-Length", HEADER_CONTENT_LENGTH],
+    ["Transfer-Encoding", HEADER_TRANSFER_ENCODING],
+    ["Connection", HEADER_CONNECTION],
+    ["Upgrade", HEADER_UPGRADE],
+    ["Expect", HEADER_EXPECT],
+    ["User-Agent", HEADER_OTHER],
+    ["Accept", HEADER_OTHER],
+    ["Accept-Encoding", HEADER_OTHER],
+    ["Accept-Language", HEADER_OTHER],
+    ["Accept-Charset", HEADER_OTHER],
+    ["Content-Type", HEADER_OTHER],
+    ["Content-Encoding", HEADER_OTHER],
+    ["Cookie", HEADER_OTHER],
+    ["Set-Cookie", HEADER_OTHER],
+    ["Referer", HEADER_OTHER],
+    ["Origin", HEADER_OTHER],
+    ["Authorization", HEADER_OTHER],
+    ["Cache-Control", HEADER_OTHER],
+    ["Pragma", HEADER_OTHER],
+    ["Date", HEADER_OTHER],
+    ["Server", HEADER_OTHER],
+    ["Location", HEADER_OTHER],
+    ["ETag", HEADER_OTHER],
+    ["Last-Modified", HEADER_OTHER],
+    ["If-None-Match", HEADER_OTHER],
+    ["If-Modified-Since", HEADER_OTHER],
+    ["Keep-Alive", HEADER_OTHER],
+    ["Vary", HEADER_OTHER],
+    ["Range", HEADER_OTHER],
+    ["TE", HEADER_OTHER],
+    ["Trailer", HEADER_OTHER],
+    ["Via", HEADER_OTHER],
+    ["X-Forwarded-For", HEADER_OTHER],
+    ["X-Forwarded-Proto", HEADER_OTHER],
+    ["X-Requested-With", HEADER_OTHER],
+    ["DNT", HEADER_OTHER],
+    ["Upgrade-Insecure-Requests", HEADER_OTHER],
+    ["Sec-Fetch-Site", HEADER_OTHER],
+    ["Sec-Fetch-Mode", HEADER_OTHER],
+    ["Sec-Fetch-Dest", HEADER_OTHER],
+    ["Sec-Fetch-User", HEADER_OTHER],
+    ["Sec-WebSocket-Key", HEADER_OTHER],
+    ["Sec-WebSocket-Version", HEADER_OTHER],
+  ] as const
+).map(([canonical, id]) => {
+  const lower = canonical.toLowerCase();
+  return { id, lower, canonical, lowerCodes: codes(lower), canonicalCodes: codes(canonical) };
+});
+
+// Bucketed by length: one array load rejects most names before any byte compare.
+const KNOWN_BY_LENGTH: KnownName[][] = [];
+for (const k of KNOWN) (KNOWN_BY_LENGTH[k.lower.length] ??= []).push(k);
+
+/** Id of the last name matched by {@link headerName} (HEADER_*), set on every call. */
+export let lastHeaderId: number = HEADER_OTHER;
+
+/**
+ * The header name in `buf[s, e)` (already validated as a token) as a string, shared
+ * when it is a well-known spelling; sets {@link lastHeaderId}.
+ */
+export function headerName(buf: Uint8Array, s: number, e: number): string {
+  const bucket = KNOWN_BY_LENGTH[e - s];
+  if (bucket !== undefined) {
+    for (let b = 0; b < bucket.length; b++) {
+      const k = bucket[b]!;
+      const lower = k.lowerCodes;
+      const canon = k.canonicalCodes;
+      let lowerExact = true;
+      let canonExact = true;
+      let j = 0;
+      for (; j < lower.length; j++) {
+        const c = buf[s + j]!;
+        // `| 0x20` folds A-Z onto a-z; the other bytes of a known name ('-') already
+        // have the bit set, and a token byte cannot fold onto a letter or '-' unless it is one.
+        if ((c | 0x20) !== lower[j]) break;
+        if (c !== lower[j]) lowerExact = false;
+        if (c !== canon[j]) canonExact = false;
+      }
+      if (j === lower.length) {
+        lastHeaderId = k.id;
+        return lowerExact ? k.lower : canonExact ? k.canonical : latin1(buf, s, e);
+      }
+    }
+  }
+  lastHeaderId = HEADER_OTHER;
+  return latin1(buf, s, e);
+}
+
+const METHODS: string[] = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"];
+const METHODS_BY_LENGTH: string[][] = [];
+for (const m of METHODS) (METHODS_BY_LENGTH[m.length] ??= []).push(m);
+
+/** The method in `buf[s, e)` (a validated token), shared when it is a standard one (case-sensitive). */
+export function methodName(buf: Uint8Array, s: number, e: number): string {
+  const bucket = METHODS_BY_LENGTH[e - s];
+  if (bucket !== undefined) {
+    outer: for (let b = 0; b < bucket.length; b++) {
+      const m = bucket[b]!;
+      for (let j = 0; j < m.length; j++) if (buf[s + j] !== m.charCodeAt(j)) continue outer;
+      return m;
+    }
+  }
+  return latin1(buf, s, e);
+}
+
+interface Latin1Buffer extends Uint8Array {
+  latin1Slice(start: number, end: number): string;
+}
+
+// Buffer#latin1Slice is the native decoder behind toString("latin1") without its argument
+// checks; we use it when present (Node), and a chunked fromCharCode loop otherwise.
+const HAS_LATIN1_SLICE: boolean =
+  typeof Buffer === "function" &&
+  typeof (Buffer.prototype as unknown as Partial<Latin1Buffer>).latin1Slice === "function";
+
+/**
+ * Wraps `bytes` as a Buffer over the same memory (no copy) so that {@link latin1} can use
+ * the native decoder. Returns `bytes` itself when it is a Buffer or Buffer is absent.
+ */
+export function asNativeBytes(bytes: Uint8Array): Uint8Array {
+  if (!HAS_LATIN1_SLICE || Buffer.isBuffer(bytes)) return bytes;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Decodes `buf[s, e)` as latin1 (each byte one code unit). */
+export function latin1(buf: Uint8Array, s: number, e: number): string {
+  if (e <= s) return "";
+  if (HAS_LATIN1_SLICE && Buffer.isBuffer(buf)) return (buf as unknown as Latin1Buffer).latin1Slice(s, e);
+  let out = "";
+  for (let p = s; p < e; p += 4096) {
+    out += String.fromCharCode.apply(null, buf.subarray(p, Math.min(e, p + 4096)) as unknown as number[]);
+  }
+  return out;
+}

@@ -1,0 +1,42 @@
+/**
+ * Default limits of @k/parser, exported so that callers can derive their own from them.
+ *
+ * Does not: validate options (the parser does, when it is created).
+ */
+
+/** Default largest head (start line + fields + final CRLF), in bytes. */
+export const defaultMaxHeadSize = 16384;
+/** Default most header fields in one head. */
+export const defaultMaxHeaderCount = 100;
+/** Default longest request-target, in bytes. */
+export const defaultMaxTargetLength = 8192;
+/**
+ * Default most chunk-extension bytes on one chunk-size line. The total per message is
+ * capped at 16 times this (16 KiB by default), CVE-2024-22019.
+ */
+export const defaultMaxChunkExtensionSize = 1024;
+/** Default largest trailer section, in bytes. */
+export const defaultMaxTrailerSize = 16384;
+
+/** The effective options when none are given: every limit at its default, every leniency off. */
+export const defaultParserOptions: Readonly<{
+  maxHeadSize: number;
+  maxHeaderCount: number;
+  maxTargetLength: number;
+  maxChunkExtensionSize: number;
+  maxTrailerSize: number;
+  maxBodySize: number;
+  allowBareLF: boolean;
+  allowObsFold: boolean;
+  allowChunkSizeWhitespace: boolean;
+}> = Object.freeze({
+  maxHeadSize: defaultMaxHeadSize,
+  maxHeaderCount: defaultMaxHeaderCount,
+  maxTargetLength: defaultMaxTargetLength,
+  maxChunkExtensionSize: defaultMaxChunkExtensionSize,
+  maxTrailerSize: defaultMaxTrailerSize,
+  maxBodySize: Number.POSITIVE_INFINITY,
+  allowBareLF: false,
+  allowObsFold: false,
+  allowChunkSizeWhitespace: false,
+});

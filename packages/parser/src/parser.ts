@@ -1,0 +1,1201 @@
+/**
+ * The HTTP/1.x push parser (RFC 9112 message syntax, RFC 9110 semantics it needs):
+ * request and response heads, Content-Length / chunked / close-delimited bodies,
+ * trailers, keep-alive and pipelining, strict by default.
+ *
+ * How: one numeric state in one `switch` loop. Heads and trailers are read a line at a
+ * time: a line found whole in the pushed bytes is parsed in place (no copy); only the
+ * unfinished last line of a push is copied, once, into one line buffer bounded by the
+ * head (or trailer) limit. Chunk framing is a byte state machine. Body bytes are views.
+ *
+ * Does not: decode content or transfer codings other than chunked, interpret the
+ * request-target, parse anything after a 101 response (the stream is no longer HTTP).
+ *
+ * Lifetimes: `onBody` views point into the Uint8Array passed to `push` and stay valid
+ * as long as the caller leaves that buffer unchanged. Strings (method, target, header
+ * names and values) are copies.
+ */
+import { ParseError } from "./errors.js";
+import {
+  HEADER_CONNECTION,
+  HEADER_CONTENT_LENGTH,
+  HEADER_EXPECT,
+  HEADER_HOST,
+  HEADER_TRANSFER_ENCODING,
+  HEADER_UPGRADE,
+  asNativeBytes,
+  headerName,
+  lastHeaderId,
+  latin1,
+  methodName,
+} from "./names.js";
+import { defaultParserOptions } from "./options.js";
+import { FIELD_VCHAR, HEX, QDTEXT, QUOTED_PAIR, TARGET, TOKEN } from "./tables.js";
+import type {
+  HttpVersion,
+  MessageHead,
+  ParseErrorCode,
+  Parser,
+  ParserHandler,
+  ParserKind,
+  ParserOptions,
+} from "./types.js";
+
+const HTAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const SP = 0x20;
+const DQUOTE = 0x22;
+const COMMA = 0x2c;
+const DOT = 0x2e;
+const COLON = 0x3a;
+const SEMI = 0x3b;
+const EQUALS = 0x3d;
+const BACKSLASH = 0x5c;
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+// Parser states. Numbers, not strings: the switch compiles to a jump table.
+const S_HEAD = 0;
+const S_HEAD_READY = 1; // head parsed, onHead not yet called
+const S_AFTER_HEAD = 2; // onHead returned, body framing not yet chosen
+const S_BODY_LENGTH = 3;
+const S_BODY_CLOSE = 4;
+const S_CHUNK_SIZE_START = 5;
+const S_CHUNK_SIZE = 6;
+const S_CHUNK_SIZE_WS = 7;
+const S_CHUNK_EXT = 8;
+const S_CHUNK_SIZE_LF = 9;
+const S_CHUNK_DATA = 10;
+const S_CHUNK_DATA_CR = 11;
+const S_CHUNK_DATA_LF = 12;
+const S_TRAILERS = 13;
+const S_MESSAGE_DONE = 14; // onComplete not yet called
+const S_CLOSED = 15;
+const S_UPGRADED = 16;
+
+// Sub-states of chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] ) (RFC 9112 §7.1.1).
+const X_BEFORE_NAME = 0;
+const X_NAME = 1;
+const X_AFTER_NAME = 2;
+const X_BEFORE_VALUE = 3;
+const X_VALUE = 4;
+const X_QUOTED = 5;
+const X_QUOTED_ESCAPE = 6;
+const X_QUOTED_END = 7;
+const X_AFTER_VALUE = 8;
+
+// Bits from a Connection field value.
+const CONN_CLOSE = 1;
+const CONN_KEEP_ALIVE = 2;
+const CONN_UPGRADE = 4;
+
+const EMPTY = new Uint8Array(0);
+
+/** One shape for every head (all fields set in the constructor) so engines keep one hidden class. */
+class Head implements MessageHead {
+  method: string;
+  target: string;
+  status: number;
+  reason: string;
+  version: HttpVersion;
+  rawHeaders: string[];
+  contentLength: number;
+  chunked: boolean;
+  keepAlive: boolean;
+  upgrade: boolean;
+  expectContinue: boolean;
+  constructor(
+    method: string,
+    target: string,
+    status: number,
+    reason: string,
+    version: HttpVersion,
+    rawHeaders: string[],
+  ) {
+    this.method = method;
+    this.target = target;
+    this.status = status;
+    this.reason = reason;
+    this.version = version;
+    this.rawHeaders = rawHeaders;
+    this.contentLength = -1;
+    this.chunked = false;
+    this.keepAlive = false;
+    this.upgrade = false;
+    this.expectContinue = false;
+  }
+}
+
+function limit(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!(value >= 0)) throw new RangeError(`${name} must be a number >= 0, got ${String(value)}`);
+  return value;
+}
+
+class HttpParser implements Parser {
+  readonly #request: boolean;
+  readonly #handler: ParserHandler;
+  readonly #maxHeadSize: number;
+  readonly #maxHeaderCount: number;
+  readonly #maxTargetLength: number;
+  readonly #maxExtLine: number;
+  readonly #maxExtTotal: number;
+  readonly #maxTrailerSize: number;
+  readonly #maxBodySize: number;
+  readonly #allowBareLF: boolean;
+  readonly #allowObsFold: boolean;
+  readonly #allowChunkSizeWhitespace: boolean;
+
+  #state = S_HEAD;
+  #error: ParseError | null = null;
+  #paused = false;
+  /** Stream offset of byte 0 of the current push. */
+  #base = 0;
+
+  // Line machinery, shared by the head and the trailer section.
+  /** Holds the unfinished last line of a push; grows up to the section limit. */
+  #line: Uint8Array = EMPTY;
+  #lineLen = 0;
+  /** Stream offset of #line[0]. */
+  #lineOffset = 0;
+  /** Bytes of the current section (head or trailers) in completed lines. */
+  #sectionBytes = 0;
+  #startDone = false;
+  #fieldCount = 0;
+  #fields: string[] = [];
+  /** Triples (header id, index of the value in #fields, stream offset of the value). */
+  #specials: number[] = [];
+  // Incremental scan of an unfinished request line, to report TARGET_TOO_LONG early
+  // without rescanning the line on every push.
+  #slScan = 0;
+  #slSp1 = -1;
+  #slSp2 = -1;
+
+  // Start line.
+  #method = "";
+  #target = "";
+  #status = 0;
+  #reason = "";
+  #version: HttpVersion = "1.1";
+
+  // Current message.
+  #head: Head | null = null;
+  #skipBody = false;
+  #keepAlive = true;
+  #trailers: string[] = [];
+  #remaining = 0;
+  #chunkSize = 0;
+  #bodyTotal = 0;
+  #extState = X_BEFORE_NAME;
+  #extLine = 0;
+  #extTotal = 0;
+
+  constructor(kind: ParserKind, handler: ParserHandler, options: ParserOptions | undefined) {
+    if (kind !== "request" && kind !== "response") {
+      throw new TypeError(`kind must be "request" or "response", got ${String(kind)}`);
+    }
+    const o = options ?? {};
+    const d = defaultParserOptions;
+    this.#request = kind === "request";
+    this.#handler = handler;
+    this.#maxHeadSize = limit(o.maxHeadSize, d.maxHeadSize, "maxHeadSize");
+    this.#maxHeaderCount = limit(o.maxHeaderCount, d.maxHeaderCount, "maxHeaderCount");
+    this.#maxTargetLength = limit(o.maxTargetLength, d.maxTargetLength, "maxTargetLength");
+    this.#maxExtLine = limit(o.maxChunkExtensionSize, d.maxChunkExtensionSize, "maxChunkExtensionSize");
+    this.#maxExtTotal = this.#maxExtLine * 16;
+    this.#maxTrailerSize = limit(o.maxTrailerSize, d.maxTrailerSize, "maxTrailerSize");
+    this.#maxBodySize = limit(o.maxBodySize, d.maxBodySize, "maxBodySize");
+    this.#allowBareLF = o.allowBareLF === true;
+    this.#allowObsFold = o.allowObsFold === true;
+    this.#allowChunkSizeWhitespace = o.allowChunkSizeWhitespace === true;
+  }
+
+  get error(): ParseError | null {
+    return this.#error;
+  }
+
+  pause(): void {
+    this.#paused = true;
+  }
+
+  reset(): void {
+    this.#state = S_HEAD;
+    this.#error = null;
+    this.#paused = false;
+    this.#base = 0;
+    this.#lineLen = 0;
+    this.#keepAlive = true;
+    this.#trailers = [];
+    this.#startMessage();
+  }
+
+  push(bytes: Uint8Array): number {
+    if (this.#error !== null) throw this.#error;
+    this.#paused = false;
+    let consumed: number;
+    try {
+      consumed = this.#run(bytes, asNativeBytes(bytes));
+    } catch (e) {
+      if (e instanceof ParseError) this.#error = e;
+      throw e;
+    }
+    this.#base += consumed;
+    return consumed;
+  }
+
+  finish(): void {
+    if (this.#error !== null) throw this.#error;
+    // Run callbacks that a pause() left pending (they need no bytes).
+    for (let guard = 0; guard < 4; guard++) {
+      const s = this.#state;
+      if (s !== S_HEAD_READY && s !== S_AFTER_HEAD && s !== S_MESSAGE_DONE) break;
+      this.push(EMPTY);
+    }
+    switch (this.#state) {
+      case S_HEAD:
+        // Between messages (possibly after ignored empty lines) the stream may end.
+        if (this.#lineLen === 0 && !this.#startDone) return;
+        break;
+      case S_BODY_CLOSE:
+        // RFC 9112 §6.3 item 8: a close-delimited body ends with the connection.
+        this.#state = S_CLOSED;
+        this.#handler.onComplete([]);
+        return;
+      case S_CLOSED:
+      case S_UPGRADED:
+        return;
+    }
+    this.#error = new ParseError("UNEXPECTED_EOF", this.#base, "expected the rest of the message before the end of input");
+    throw this.#error;
+  }
+
+  #fail(code: ParseErrorCode, offset: number, expected: string): never {
+    throw new ParseError(code, offset, expected);
+  }
+
+  /** Per-message state back to "before a head". */
+  #startMessage(): void {
+    this.#sectionBytes = 0;
+    this.#startDone = false;
+    this.#fieldCount = 0;
+    this.#fields = [];
+    this.#specials.length = 0;
+    this.#slScan = 0;
+    this.#slSp1 = -1;
+    this.#slSp2 = -1;
+    this.#method = "";
+    this.#target = "";
+    this.#status = 0;
+    this.#reason = "";
+    this.#head = null;
+    this.#skipBody = false;
+    this.#remaining = 0;
+    this.#chunkSize = 0;
+    this.#bodyTotal = 0;
+    this.#extLine = 0;
+    this.#extTotal = 0;
+  }
+
+  /** The state loop. Returns the bytes consumed (less than all only after pause() or a 101). */
+  #run(bytes: Uint8Array, buf: Uint8Array): number {
+    const n = buf.length;
+    let i = 0;
+    const base = this.#base;
+    loop: for (;;) {
+      switch (this.#state) {
+        case S_HEAD:
+        case S_TRAILERS:
+          if (i === n) break loop;
+          i = this.#section(buf, i, n);
+          continue;
+
+        case S_HEAD_READY: {
+          this.#state = S_AFTER_HEAD;
+          this.#skipBody = this.#handler.onHead(this.#head!) === true;
+          if (this.#paused) break loop;
+          continue;
+        }
+
+        case S_AFTER_HEAD:
+          this.#chooseBody();
+          continue;
+
+        case S_BODY_LENGTH: {
+          if (i === n) break loop;
+          const take = Math.min(this.#remaining, n - i);
+          this.#remaining -= take;
+          if (this.#remaining === 0) this.#state = S_MESSAGE_DONE;
+          const view = bytes.subarray(i, i + take);
+          i += take;
+          this.#handler.onBody(view);
+          if (this.#paused) break loop;
+          continue;
+        }
+
+        case S_BODY_CLOSE: {
+          if (i === n) break loop;
+          const view = bytes.subarray(i, n);
+          i = n;
+          this.#handler.onBody(view);
+          break loop;
+        }
+
+        case S_CHUNK_SIZE_START: {
+          if (i === n) break loop;
+          const h = HEX[buf[i]!]!;
+          if (h === 0) this.#fail("INVALID_CHUNK_SIZE", base + i, "expected a hex digit starting the chunk size");
+          this.#chunkSize = h - 1;
+          i++;
+          this.#state = S_CHUNK_SIZE;
+          if (this.#bodyTotal + this.#chunkSize > this.#maxBodySize) {
+            this.#fail("BODY_TOO_LARGE", base + i - 1, "expected a body within maxBodySize");
+          }
+          continue;
+        }
+
+        case S_CHUNK_SIZE: {
+          let size = this.#chunkSize;
+          const room = this.#maxBodySize - this.#bodyTotal;
+          for (; i < n; i++) {
+            const h = HEX[buf[i]!]!;
+            if (h === 0) break;
+            // Overflow checked before the multiply: > 2^53-1 loses integer precision.
+            if (size > (MAX_SAFE - (h - 1)) / 16) {
+              this.#fail("CHUNK_SIZE_OVERFLOW", base + i, "expected a chunk size below 2^53");
+            }
+            size = size * 16 + (h - 1);
+            if (size > room) this.#fail("BODY_TOO_LARGE", base + i, "expected a body within maxBodySize");
+          }
+          this.#chunkSize = size;
+          if (i === n) break loop;
+          const c = buf[i]!;
+          if (c === CR) {
+            this.#state = S_CHUNK_SIZE_LF;
+          } else if (c === SEMI) {
+            this.#startExtension(base + i);
+          } else if (c === LF && this.#allowBareLF) {
+            this.#chunkLineDone();
+          } else if (c === LF) {
+            this.#fail("INVALID_LINE_ENDING", base + i, "expected CRLF after the chunk size, not a bare LF");
+          } else if ((c === SP || c === HTAB) && this.#allowChunkSizeWhitespace) {
+            this.#state = S_CHUNK_SIZE_WS;
+          } else {
+            this.#fail("INVALID_CHUNK_SIZE", base + i, "expected a hex digit, ';' or CRLF in the chunk size line");
+          }
+          i++;
+          continue;
+        }
+
+        case S_CHUNK_SIZE_WS: {
+          if (i === n) break loop;
+          const c = buf[i]!;
+          if (c === SP || c === HTAB) {
+            // stay
+          } else if (c === CR) {
+            this.#state = S_CHUNK_SIZE_LF;
+          } else if (c === SEMI) {
+            this.#startExtension(base + i);
+          } else if (c === LF && this.#allowBareLF) {
+            this.#chunkLineDone();
+          } else if (c === LF) {
+            this.#fail("INVALID_LINE_ENDING", base + i, "expected CRLF after the chunk size, not a bare LF");
+          } else {
+            this.#fail("INVALID_CHUNK_SIZE", base + i, "expected ';' or CRLF after whitespace in the chunk size line");
+          }
+          i++;
+          continue;
+        }
+
+        case S_CHUNK_EXT:
+          if (i === n) break loop;
+          i = this.#extension(buf, i, n);
+          continue;
+
+        case S_CHUNK_SIZE_LF:
+          if (i === n) break loop;
+          if (buf[i] !== LF) this.#fail("INVALID_LINE_ENDING", base + i, "expected LF after CR in the chunk size line");
+          i++;
+          this.#chunkLineDone();
+          continue;
+
+        case S_CHUNK_DATA: {
+          if (i === n) break loop;
+          const take = Math.min(this.#remaining, n - i);
+          this.#remaining -= take;
+          if (this.#remaining === 0) this.#state = S_CHUNK_DATA_CR;
+          const view = bytes.subarray(i, i + take);
+          i += take;
+          this.#handler.onBody(view);
+          if (this.#paused) break loop;
+          continue;
+        }
+
+        case S_CHUNK_DATA_CR: {
+          if (i === n) break loop;
+          const c = buf[i]!;
+          if (c === CR) this.#state = S_CHUNK_DATA_LF;
+          else if (c === LF && this.#allowBareLF) this.#state = S_CHUNK_SIZE_START;
+          else this.#fail("INVALID_CHUNK_DATA", base + i, "expected CRLF after chunk data");
+          i++;
+          continue;
+        }
+
+        case S_CHUNK_DATA_LF:
+          if (i === n) break loop;
+          if (buf[i] !== LF) this.#fail("INVALID_CHUNK_DATA", base + i, "expected CRLF after chunk data");
+          i++;
+          this.#state = S_CHUNK_SIZE_START;
+          continue;
+
+        case S_MESSAGE_DONE: {
+          const trailers = this.#trailers;
+          const status = this.#status;
+          this.#trailers = [];
+          if (!this.#request && status === 101) this.#state = S_UPGRADED;
+          else if (!this.#request && status < 200) this.#state = S_HEAD; // 1xx: the real response follows
+          else this.#state = this.#keepAlive ? S_HEAD : S_CLOSED;
+          this.#startMessage();
+          this.#handler.onComplete(trailers);
+          if (this.#paused) break loop;
+          continue;
+        }
+
+        case S_CLOSED:
+          if (i < n) {
+            this.#fail("DATA_AFTER_CLOSE", base + i, "expected no bytes after a message that closes the connection");
+          }
+          break loop;
+
+        case S_UPGRADED:
+          // After 101 the bytes belong to the new protocol: not consumed, not parsed.
+          break loop;
+
+        default:
+          throw new Error(`unreachable parser state ${this.#state}`);
+      }
+    }
+    return i;
+  }
+
+  // ---------------------------------------------------------------- lines
+
+  /** Reads complete lines of the head or trailer section from buf[i, n); returns the new i. */
+  #section(buf: Uint8Array, i: number, n: number): number {
+    const trailers = this.#state === S_TRAILERS;
+    const max = trailers ? this.#maxTrailerSize : this.#maxHeadSize;
+    const base = this.#base;
+    while (i < n) {
+      // Native memchr: finds the line end without a per-byte JS loop.
+      const lf = buf.indexOf(LF, i);
+      if (this.#lineLen > 0 || lf === -1) {
+        if (this.#lineLen === 0) this.#lineOffset = base + i;
+        const end = lf === -1 ? n : lf + 1;
+        this.#appendPartial(buf, i, end, max, lf !== -1);
+        i = end;
+        if (lf === -1) return n;
+        const line = this.#line;
+        const len = this.#lineLen;
+        this.#lineLen = 0;
+        this.#slScan = 0;
+        this.#slSp1 = -1;
+        this.#slSp2 = -1;
+        if (this.#lineDone(line, 0, len - 1, this.#lineOffset)) return i;
+      } else {
+        // Whole line inside the pushed bytes: parse it in place, no copy.
+        if (this.#sectionBytes + (lf + 1 - i) > max) {
+          this.#limitExceeded(buf, i, i + (max - this.#sectionBytes), base);
+        }
+        const next = lf + 1;
+        if (this.#lineDone(buf, i, lf, base)) return next;
+        i = next;
+      }
+    }
+    return i;
+  }
+
+  /** Copies buf[from, to) onto the unfinished line, enforcing the section limit first. */
+  #appendPartial(buf: Uint8Array, from: number, to: number, max: number, completes: boolean): void {
+    const room = max - this.#sectionBytes - this.#lineLen;
+    const take = Math.min(to - from, Math.max(room, 0));
+    let line = this.#line;
+    const need = this.#lineLen + take;
+    if (need > line.length) {
+      // Grow geometrically, never beyond the limit: memory per parser stays bounded by it.
+      const grown = asNativeBytes(new Uint8Array(Math.min(Math.max(need, line.length * 2, 256), Math.max(max, need))));
+      grown.set(line.subarray(0, this.#lineLen));
+      this.#line = line = grown;
+    }
+    line.set(buf.subarray(from, from + take), this.#lineLen);
+    const before = this.#lineLen;
+    this.#lineLen = need;
+    if (take < to - from) {
+      // The section limit falls inside these bytes.
+      this.#limitExceeded(line, 0, need, this.#lineOffset);
+    }
+    if (completes) return;
+    // Early checks on an unfinished line, so a peer cannot stall us before the limit.
+    if (line[0] === CR && need >= 2) {
+      this.#fail("INVALID_LINE_ENDING", this.#lineOffset, "expected LF after CR");
+    }
+    if (this.#request && !this.#startDone && this.#state === S_HEAD) this.#scanPartialRequestLine(before);
+  }
+
+  /** Finds the target's spaces in the new bytes of an unfinished request line; TARGET_TOO_LONG as soon as it shows. */
+  #scanPartialRequestLine(_from: number): void {
+    const line = this.#line;
+    const len = this.#lineLen;
+    let p = this.#slScan;
+    for (; p < len && this.#slSp2 < 0; p++) {
+      if (line[p] !== SP) continue;
+      if (this.#slSp1 < 0) this.#slSp1 = p;
+      else this.#slSp2 = p;
+    }
+    this.#slScan = len;
+    if (this.#slSp1 >= 0 && this.#slSp2 < 0 && len - this.#slSp1 - 1 > this.#maxTargetLength) {
+      // Validate what we have: an earlier grammar error wins, else TARGET_TOO_LONG is thrown.
+      this.#requestLine(line, 0, len, this.#lineOffset, false);
+    }
+  }
+
+  /**
+   * The section limit is exceeded at buf[limitAt]. Report an earlier grammar error in
+   * buf[s, limitAt) if there is one (so every split reports the same error), else the limit.
+   */
+  #limitExceeded(buf: Uint8Array, s: number, limitAt: number, delta: number): never {
+    const trailers = this.#state === S_TRAILERS;
+    if (limitAt > s) {
+      if (trailers || this.#startDone) this.#fieldLine(buf, s, limitAt, delta, false);
+      else if (this.#request) {
+        if (buf[s] !== CR && buf[s] !== LF) this.#requestLine(buf, s, limitAt, delta, false);
+      } else this.#statusLine(buf, s, limitAt, delta, false);
+    }
+    if (trailers) this.#fail("TRAILER_TOO_LARGE", delta + limitAt, "expected a trailer section within maxTrailerSize");
+    this.#fail("HEAD_TOO_LARGE", delta + limitAt, "expected a head within maxHeadSize");
+  }
+
+  /**
+   * One complete line buf[s, lf] (lf indexes the LF). delta maps buf indexes to stream
+   * offsets. Returns true when the line ended the section.
+   */
+  #lineDone(buf: Uint8Array, s: number, lf: number, delta: number): boolean {
+    this.#sectionBytes += lf + 1 - s;
+    let e = lf;
+    if (e > s && buf[e - 1] === CR) e--;
+    const bareLF = e === lf && !this.#allowBareLF;
+    if (e === s) {
+      if (bareLF) this.#fail("INVALID_LINE_ENDING", delta + lf, "expected CRLF, not a bare LF");
+      if (this.#state === S_TRAILERS) {
+        this.#trailers = this.#fields;
+        this.#state = S_MESSAGE_DONE;
+        return true;
+      }
+      if (!this.#startDone) {
+        // RFC 9112 §2.2: a server SHOULD ignore at least one empty line before the request-line.
+        if (this.#request) return false;
+        this.#fail("INVALID_STATUS", delta + s, "expected a status line, not an empty line");
+      }
+      this.#endHead(delta + s);
+      return true;
+    }
+    if (this.#startDone || this.#state === S_TRAILERS) this.#fieldLine(buf, s, e, delta, true);
+    else {
+      if (this.#request) this.#requestLine(buf, s, e, delta, true);
+      else this.#statusLine(buf, s, e, delta, true);
+      this.#startDone = true;
+    }
+    if (bareLF) this.#fail("INVALID_LINE_ENDING", delta + lf, "expected CRLF, not a bare LF");
+    return false;
+  }
+
+  /**
+   * A bad byte at buf[p] inside a line that ends at e. A CR is a bare CR unless it is the
+   * last byte of an unfinished line (it may be the CR of CRLF): then no error yet.
+   */
+  #badByte(buf: Uint8Array, p: number, e: number, delta: number, complete: boolean, code: ParseErrorCode, expected: string): void {
+    if (buf[p] === CR) {
+      if (!complete && p === e - 1) return;
+      this.#fail("INVALID_LINE_ENDING", delta + p, "expected LF after CR");
+    }
+    this.#fail(code, delta + p, expected);
+  }
+
+  /** request-line = method SP request-target SP HTTP-version (RFC 9112 §3). Partial lines are validated as far as they go. */
+  #requestLine(buf: Uint8Array, s: number, e: number, delta: number, complete: boolean): void {
+    let p = s;
+    while (p < e && TOKEN[buf[p]!] === 1) p++;
+    if (p === e) {
+      if (complete) this.#fail("INVALID_REQUEST_LINE", delta + p, "expected SP after the method");
+      return;
+    }
+    if (buf[p] !== SP) {
+      this.#badByte(buf, p, e, delta, complete, "INVALID_METHOD", "expected a token character or SP in the method");
+      return;
+    }
+    if (p === s) this.#fail("INVALID_REQUEST_LINE", delta + p, "expected a method before SP");
+    const methodEnd = p;
+    const ts = ++p;
+    const tmax = ts + this.#maxTargetLength;
+    for (; p < e; p++) {
+      if (TARGET[buf[p]!] === 0) break;
+      if (p >= tmax) this.#fail("TARGET_TOO_LONG", delta + p, "expected a request-target within maxTargetLength");
+    }
+    if (p === e) {
+      if (complete) {
+        this.#fail("INVALID_REQUEST_LINE", delta + p, "expected SP and a version after the request-target");
+      }
+      return;
+    }
+    if (buf[p] !== SP) {
+      this.#badByte(buf, p, e, delta, complete, "INVALID_TARGET", "expected visible ASCII in the request-target");
+      return;
+    }
+    if (p === ts) this.#fail("INVALID_REQUEST_LINE", delta + p, "expected exactly one SP before the request-target");
+    const te = p;
+    const version = this.#httpVersion(buf, p + 1, e, delta, complete, "INVALID_VERSION");
+    if (!complete) return;
+    this.#version = version;
+    // Standard methods come back as shared strings (no allocation).
+    this.#method = methodName(buf, s, methodEnd);
+    this.#target = latin1(buf, ts, te);
+  }
+
+  /**
+   * HTTP-version = "HTTP/" DIGIT "." DIGIT in buf[p, e) (the whole rest of a request line,
+   * or up to the SP of a status line).
+   */
+  #httpVersion(buf: Uint8Array, p: number, e: number, delta: number, complete: boolean, code: ParseErrorCode): HttpVersion {
+    for (let k = 0; p + k < e; k++) {
+      const c = buf[p + k]!;
+      const ok =
+        k >= 8
+          ? false
+          : k === 0
+            ? c === 0x48
+            : k === 1 || k === 2
+              ? c === 0x54
+              : k === 3
+                ? c === 0x50
+                : k === 4
+                  ? c === 0x2f
+                  : k === 6
+                    ? c === DOT
+                    : c >= 0x30 && c <= 0x39;
+      if (!ok) this.#badByte(buf, p + k, e, delta, complete, code, "expected HTTP/1.0 or HTTP/1.1 as the version");
+    }
+    if (!complete) return "1.1";
+    if (e - p !== 8) this.#fail(code, delta + e, "expected HTTP/1.0 or HTTP/1.1 as the version");
+    if (buf[p + 5] !== 0x31) this.#fail("UNSUPPORTED_VERSION", delta + p + 5, "expected HTTP major version 1");
+    // RFC 9110 §2.5: a higher minor version of 1.x is treated as the highest we speak.
+    return buf[p + 7] === 0x30 ? "1.0" : "1.1";
+  }
+
+  /** status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 §4). */
+  #statusLine(buf: Uint8Array, s: number, e: number, delta: number, complete: boolean): void {
+    const vEnd = Math.min(e, s + 8);
+    // Only the last byte of an unfinished line may be a CR that starts CRLF.
+    this.#httpVersion(buf, s, vEnd, delta, complete || e > vEnd, "INVALID_VERSION");
+    if (e < s + 8 || (e === s + 8 && !complete)) {
+      if (complete) this.#fail("INVALID_VERSION", delta + e, "expected HTTP/1.0 or HTTP/1.1 as the version");
+      return;
+    }
+    if (e === s + 8) this.#fail("INVALID_STATUS", delta + e, "expected SP and a status code after the version");
+    if (buf[s + 8] !== SP) {
+      this.#badByte(buf, s + 8, e, delta, complete, "INVALID_VERSION", "expected HTTP/1.0 or HTTP/1.1 as the version");
+      return;
+    }
+    const version = this.#httpVersion(buf, s, s + 8, delta, true, "INVALID_VERSION");
+    let status = 0;
+    let p = s + 9;
+    for (; p < s + 12; p++) {
+      if (p === e) {
+        if (complete) this.#fail("INVALID_STATUS", delta + p, "expected a 3-digit status code");
+        return;
+      }
+      const c = buf[p]!;
+      if (c < 0x30 || c > 0x39) {
+        this.#badByte(buf, p, e, delta, complete, "INVALID_STATUS", "expected a 3-digit status code");
+        return;
+      }
+      status = status * 10 + (c - 0x30);
+    }
+    if (status < 100) this.#fail("INVALID_STATUS", delta + s + 9, "expected a status code from 100 to 999");
+    if (p === e) {
+      if (complete) this.#fail("INVALID_STATUS", delta + p, "expected SP after the status code");
+      return;
+    }
+    if (buf[p] !== SP) {
+      this.#badByte(buf, p, e, delta, complete, "INVALID_STATUS", "expected SP after the status code");
+      return;
+    }
+    const rs = ++p;
+    for (; p < e; p++) {
+      if (FIELD_VCHAR[buf[p]!] === 0) {
+        this.#badByte(buf, p, e, delta, complete, "INVALID_STATUS", "expected HTAB, SP, VCHAR or obs-text in the reason phrase");
+        return;
+      }
+    }
+    if (!complete) return;
+    this.#version = version;
+    this.#status = status;
+    this.#reason = latin1(buf, rs, e);
+  }
+
+  /** field-line = field-name ":" OWS field-value OWS (RFC 9112 §5), or an obs-fold continuation. */
+  #fieldLine(buf: Uint8Array, s: number, e: number, delta: number, complete: boolean): void {
+    const trailers = this.#state === S_TRAILERS;
+    const c0 = buf[s]!;
+    if (c0 === CR) {
+      this.#badByte(buf, s, e, delta, complete, "INVALID_LINE_ENDING", "expected LF after CR");
+      return;
+    }
+    if (c0 === SP || c0 === HTAB) {
+      // RFC 9112 §2.2: whitespace before the first field line is rejected; §5.2: obs-fold
+      // is rejected unless the caller opted in.
+      if (this.#fieldCount === 0) {
+        this.#fail(trailers ? "INVALID_TRAILER" : "INVALID_HEADER_NAME", delta + s, "expected a field name, not whitespace");
+      }
+      if (!this.#allowObsFold) {
+        this.#fail(trailers ? "INVALID_TRAILER" : "OBS_FOLD", delta + s, "expected a field name, not an obs-fold continuation");
+      }
+      this.#fieldValue(buf, s, e, delta, complete, true);
+      return;
+    }
+    if (this.#fieldCount >= this.#maxHeaderCount) {
+      this.#fail(trailers ? "TRAILER_TOO_LARGE" : "TOO_MANY_HEADERS", delta + s, "expected at most maxHeaderCount fields");
+    }
+    let p = s;
+    while (p < e && TOKEN[buf[p]!] === 1) p++;
+    if (p === e) {
+      if (complete) this.#fail(trailers ? "INVALID_TRAILER" : "INVALID_HEADER_NAME", delta + p, "expected ':' after the field name");
+      return;
+    }
+    if (buf[p] !== COLON || p === s) {
+      this.#badByte(buf, p, e, delta, complete, trailers ? "INVALID_TRAILER" : "INVALID_HEADER_NAME", p === s ? "expected a field name" : "expected ':' right after the field name");
+      return;
+    }
+    let id = 0;
+    if (complete) {
+      // Well-known names come back as shared strings, recognised from the bytes.
+      this.#fields.push(headerName(buf, s, p));
+      id = lastHeaderId;
+    }
+    this.#fieldValue(buf, p + 1, e, delta, complete, false);
+    if (!complete) return;
+    this.#fieldCount++;
+    if (id !== 0 && !trailers) this.#specials.push(id, this.#fields.length - 1, this.#valueOffset);
+  }
+
+  /** Stream offset of the last value read by #fieldValue. */
+  #valueOffset = 0;
+
+  /** Validates field-value bytes in buf[p, e), trims OWS, and (complete lines) stores the value. */
+  #fieldValue(buf: Uint8Array, p: number, e: number, delta: number, complete: boolean, fold: boolean): void {
+    while (p < e && (buf[p] === SP || buf[p] === HTAB)) p++;
+    const vs = p;
+    let ve = p;
+    for (; p < e; p++) {
+      const t = FIELD_VCHAR[buf[p]!]!;
+      if (t === 2) ve = p + 1;
+      else if (t === 0) {
+        this.#badByte(buf, p, e, delta, complete, this.#state === S_TRAILERS ? "INVALID_TRAILER" : "INVALID_HEADER_VALUE", "expected HTAB, SP, VCHAR or obs-text in the field value");
+        return;
+      }
+    }
+    if (!complete) return;
+    const value = latin1(buf, vs, ve);
+    if (fold) {
+      // allowObsFold: RFC 9112 §5.2 lets a recipient replace each obs-fold with SP.
+      const fields = this.#fields;
+      const last = fields.length - 1;
+      if (value !== "") fields[last] = fields[last] === "" ? value : `${fields[last]} ${value}`;
+      return;
+    }
+    this.#valueOffset = delta + vs;
+    this.#fields.push(value);
+  }
+
+  // ---------------------------------------------------------------- head semantics
+
+  /** The head is complete: derive framing facts (RFC 9112 §6) and build the MessageHead. */
+  #endHead(endOffset: number): void {
+    const fields = this.#fields;
+    const sp = this.#specials;
+    const request = this.#request;
+    let clValue: string | undefined;
+    let contentLength = -1;
+    let clOffset = 0;
+    let hosts = 0;
+    let teOffset = -1;
+    let conn = 0;
+    let hasUpgrade = false;
+    let expectContinue = false;
+    const te = this.#codings;
+    te.chunked = 0;
+    te.others = 0;
+    te.lastChunked = false;
+    te.any = false;
+    for (let k = 0; k < sp.length; k += 3) {
+      const id = sp[k]!;
+      const value = fields[sp[k + 1]!]!;
+      const off = sp[k + 2]!;
+      switch (id) {
+        case HEADER_CONTENT_LENGTH: {
+          const v = parseContentLength(value);
+          if (v < 0) this.#fail("INVALID_CONTENT_LENGTH", off + (-v - 1), "expected Content-Length as 1*DIGIT below 2^53");
+          if (clValue === undefined) {
+            clValue = value;
+            contentLength = v;
+            clOffset = off;
+          } else if (value !== clValue) {
+            this.#fail("CONFLICTING_CONTENT_LENGTH", off, "expected repeated Content-Length fields to agree");
+          }
+          break;
+        }
+        case HEADER_HOST:
+          if (++hosts > 1) this.#fail("DUPLICATE_HOST", off, "expected exactly one Host field");
+          break;
+        case HEADER_TRANSFER_ENCODING: {
+          const bad = scanCodings(value, te);
+          if (bad >= 0) this.#fail("INVALID_TRANSFER_ENCODING", off + bad, "expected a list of transfer codings with chunked at most once and without parameters");
+          if (teOffset < 0) teOffset = off;
+          break;
+        }
+        case HEADER_CONNECTION:
+          conn |= connectionTokens(value);
+          break;
+        case HEADER_UPGRADE:
+          hasUpgrade = true;
+          break;
+        case HEADER_EXPECT:
+          if (value.length === 12 && value.toLowerCase() === "100-continue") expectContinue = true;
+          break;
+      }
+    }
+    const version = this.#version;
+    let chunked = false;
+    let keepAlive = version === "1.1" ? (conn & CONN_CLOSE) === 0 : (conn & CONN_KEEP_ALIVE) !== 0 && (conn & CONN_CLOSE) === 0;
+    if (teOffset >= 0) {
+      if (request) {
+        // RFC 9112 §6.1: a server MAY reject TE in 1.0 (it predates chunked; smuggling risk).
+        if (version === "1.0") this.#fail("TRANSFER_ENCODING_IN_HTTP10", teOffset, "expected no Transfer-Encoding in an HTTP/1.0 request");
+        // RFC 9112 §6.3 item 3: both in a request is a smuggling signal; reject.
+        if (clValue !== undefined) this.#fail("CONTENT_LENGTH_WITH_TRANSFER_ENCODING", teOffset, "expected Content-Length or Transfer-Encoding, not both");
+        // RFC 9112 §6.3 item 4: a request whose final coding is not chunked cannot be framed.
+        if (!te.lastChunked) this.#fail("CHUNKED_NOT_FINAL", teOffset, "expected chunked as the final transfer coding");
+      }
+      // We decode chunked only; any other transfer coding is refused (501), for both kinds.
+      if (te.others > 0) this.#fail("UNSUPPORTED_TRANSFER_CODING", teOffset, "expected chunked as the only transfer coding");
+      chunked = true;
+      if (clValue !== undefined) {
+        // Response with both: Transfer-Encoding wins (RFC 9112 §6.3 item 3); the
+        // Content-Length is ignored and the connection is not reused after it.
+        contentLength = -1;
+        keepAlive = false;
+      }
+    }
+    if (request) {
+      if (version === "1.1" && hosts === 0) this.#fail("MISSING_HOST", endOffset, "expected a Host field in an HTTP/1.1 request");
+      if (contentLength > this.#maxBodySize) this.#fail("BODY_TOO_LARGE", clOffset, "expected a body within maxBodySize");
+    } else {
+      const status = this.#status;
+      const bodiless = status < 200 || status === 204 || status === 304;
+      // RFC 9112 §6.3 item 8: no length → the body runs until the connection closes.
+      if (!bodiless && !chunked && contentLength < 0) keepAlive = false;
+    }
+    const head = new Head(this.#method, this.#target, this.#status, this.#reason, version, fields);
+    head.contentLength = contentLength;
+    head.chunked = chunked;
+    head.keepAlive = keepAlive;
+    head.upgrade = request ? (hasUpgrade && (conn & CONN_UPGRADE) !== 0) || this.#method === "CONNECT" : this.#status === 101;
+    head.expectContinue = request && expectContinue;
+    this.#head = head;
+    this.#keepAlive = keepAlive;
+    this.#state = S_HEAD_READY;
+  }
+
+  readonly #codings: CodingState = { chunked: 0, others: 0, lastChunked: false, any: false };
+
+  /** After onHead: pick the body framing (RFC 9112 §6.3). */
+  #chooseBody(): void {
+    const head = this.#head!;
+    if (this.#request) {
+      if (this.#skipBody) this.#state = S_MESSAGE_DONE;
+      else if (head.chunked) this.#state = S_CHUNK_SIZE_START;
+      else if (head.contentLength > 0) {
+        this.#remaining = head.contentLength;
+        this.#state = S_BODY_LENGTH;
+      } else this.#state = S_MESSAGE_DONE;
+      return;
+    }
+    const status = head.status;
+    if (this.#skipBody || status < 200 || status === 204 || status === 304) {
+      // A HEAD response (or similar) has no body whatever its headers say, so it cannot
+      // be close-delimited: reuse follows version and Connection alone.
+      if (this.#skipBody && !head.chunked && head.contentLength < 0 && status >= 200) {
+        const conn = this.#connectionBits();
+        this.#keepAlive = head.version === "1.1" ? (conn & CONN_CLOSE) === 0 : (conn & CONN_KEEP_ALIVE) !== 0 && (conn & CONN_CLOSE) === 0;
+      }
+      this.#state = S_MESSAGE_DONE;
+    } else if (head.chunked) this.#state = S_CHUNK_SIZE_START;
+    else if (head.contentLength >= 0) {
+      if (head.contentLength > this.#maxBodySize) {
+        const sp = this.#specials;
+        let off = this.#base;
+        for (let k = 0; k < sp.length; k += 3) if (sp[k] === HEADER_CONTENT_LENGTH) off = sp[k + 2]!;
+        this.#fail("BODY_TOO_LARGE", off, "expected a body within maxBodySize");
+      }
+      this.#remaining = head.contentLength;
+      this.#state = head.contentLength > 0 ? S_BODY_LENGTH : S_MESSAGE_DONE;
+    } else this.#state = S_BODY_CLOSE;
+  }
+
+  #connectionBits(): number {
+    const sp = this.#specials;
+    let conn = 0;
+    for (let k = 0; k < sp.length; k += 3) if (sp[k] === HEADER_CONNECTION) conn |= connectionTokens(this.#fields[sp[k + 1]!]!);
+    return conn;
+  }
+
+  // ---------------------------------------------------------------- chunk framing
+
+  #startExtension(offset: number): void {
+    this.#extLine = 1;
+    if (++this.#extTotal > this.#maxExtTotal) this.#fail("CHUNK_EXTENSION_TOO_LARGE", offset, "expected chunk extensions within the per-message limit");
+    if (this.#extLine > this.#maxExtLine) this.#fail("CHUNK_EXTENSION_TOO_LARGE", offset, "expected chunk extensions within maxChunkExtensionSize");
+    this.#extState = X_BEFORE_NAME;
+    this.#state = S_CHUNK_EXT;
+  }
+
+  /** chunk-ext bytes (RFC 9112 §7.1.1), validated and counted; nothing is kept (constant memory, CVE-2024-22019). */
+  #extension(buf: Uint8Array, i: number, n: number): number {
+    let st = this.#extState;
+    let line = this.#extLine;
+    let total = this.#extTotal;
+    const base = this.#base;
+    for (; i < n; i++) {
+      const c = buf[i]!;
+      if (c === CR || c === LF) {
+        if (st === X_QUOTED || st === X_QUOTED_ESCAPE) {
+          this.#fail("INVALID_LINE_ENDING", base + i, "expected a closing quote in the chunk extension, not a line end");
+        }
+        if (st !== X_NAME && st !== X_VALUE && st !== X_QUOTED_END) {
+          this.#fail("INVALID_CHUNK_EXTENSION", base + i, "expected an extension name or value before the line end");
+        }
+        this.#extLine = 0;
+        this.#extTotal = total;
+        if (c === CR) this.#state = S_CHUNK_SIZE_LF;
+        else if (this.#allowBareLF) this.#chunkLineDone();
+        else this.#fail("INVALID_LINE_ENDING", base + i, "expected CRLF after the chunk extension, not a bare LF");
+        return i + 1;
+      }
+      if (++line > this.#maxExtLine) this.#fail("CHUNK_EXTENSION_TOO_LARGE", base + i, "expected chunk extensions within maxChunkExtensionSize");
+      if (++total > this.#maxExtTotal) this.#fail("CHUNK_EXTENSION_TOO_LARGE", base + i, "expected chunk extensions within the per-message limit");
+      const ws = c === SP || c === HTAB;
+      switch (st) {
+        case X_BEFORE_NAME:
+          if (TOKEN[c] === 1) st = X_NAME;
+          else if (!ws) this.#fail("INVALID_CHUNK_EXTENSION", base + i, "expected an extension name after ';'");
+          break;
+        case X_NAME:
+          if (TOKEN[c] === 1) break;
+          if (ws) st = X_AFTER_NAME;
+          else if (c === EQUALS) st = X_BEFORE_VALUE;
+          else if (c === SEMI) st = X_BEFORE_NAME;
+          else this.#fail("INVALID_CHUNK_EXTENSION", base + i, "expected a token character, '=', ';' or CRLF in the chunk extension");
+          break;
+        case X_AFTER_NAME:
+          if (c === EQUALS) st = X_BEFORE_VALUE;
+          else if (c === SEMI) st = X_BEFORE_NAME;
+          else if (!ws) this.#fail("INVALID_CHUNK_EXTENSION", base + i, "expected '=' or ';' after the extension name");
+          break;
+        case X_BEFORE_VALUE:
+          if (TOKEN[c] === 1) st = X_VALUE;
+          else if (c === DQUOTE) st = X_QUOTED;
+          else if (!ws) this.#fail("INVALID_CHUNK_EXTENSION", base + i, "expected a token or quoted-string extension value");
+          break;
+        case X_VALUE:
+          if (TOKEN[c] === 1) break;
+          if (ws) st = X_AFTER_VALUE;
+          else if (c === SEMI) st = X_BEFORE_NAME;
+          else this.#fail("INVALID_CHUNK_EXTENSION", base + i, "expected a token character, ';' or CRLF in the extension value");
+          break;
+        case X_QUOTED:
+          if (c === DQUOTE) st = X_QUOTED_END;
+          else if (c === BACKSLASH) st = X_QUOTED_ESCAPE;
+          else if (QDTEXT[c] === 0) this.#fail("INVALID_CHUNK_EXTENSION", base + i, "expected qdtext in the quoted extension value");
+          break;
+        case X_QUOTED_ESCAPE:
+          if (QUOTED_PAIR[c] === 0) this.#fail("INVALID_CHUNK_EXTENSION", base + i, "expected an escapable character after '\\'");
+          st = X_QUOTED;
+          break;
+        case X_QUOTED_END:
+        case X_AFTER_VALUE:
+          if (c === SEMI) st = X_BEFORE_NAME;
+          else if (ws) st = X_AFTER_VALUE;
+          else this.#fail("INVALID_CHUNK_EXTENSION", base + i, "expected ';' or CRLF after the extension value");
+          break;
+      }
+    }
+    this.#extState = st;
+    this.#extLine = line;
+    this.#extTotal = total;
+    return i;
+  }
+
+  /** The chunk-size line ended: data, or the last chunk's trailer section. */
+  #chunkLineDone(): void {
+    this.#extLine = 0;
+    const size = this.#chunkSize;
+    this.#chunkSize = 0;
+    if (size === 0) {
+      this.#state = S_TRAILERS;
+      this.#fields = [];
+      this.#fieldCount = 0;
+      this.#sectionBytes = 0;
+      this.#lineLen = 0;
+      return;
+    }
+    this.#bodyTotal += size;
+    this.#remaining = size;
+    this.#state = S_CHUNK_DATA;
+  }
+}
+
+interface CodingState {
+  chunked: number;
+  others: number;
+  lastChunked: boolean;
+  any: boolean;
+}
+
+/**
+ * Content-Length = 1*DIGIT (RFC 9110 §8.6), no sign, space or list. Returns the value, or
+ * -(index + 1) of the offending character.
+ */
+function parseContentLength(v: string): number {
+  const len = v.length;
+  if (len === 0) return -1;
+  let n = 0;
+  for (let k = 0; k < len; k++) {
+    const d = v.charCodeAt(k) - 0x30;
+    if (d < 0 || d > 9) return -(k + 1);
+    // Overflow checked before the multiply: beyond 2^53-1 numbers lose integer precision.
+    if (n > (MAX_SAFE - d) / 10) return -(k + 1);
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+function isOWS(c: number): boolean {
+  return c === SP || c === HTAB;
+}
+
+/**
+ * transfer-coding list (RFC 9110 §5.6.1, §10.1.4 / RFC 9112 §7): updates `st`; returns -1
+ * when valid, else the index of the offending character. Empty list elements are
+ * accepted (RFC 9110 §5.6.1), an entirely empty list is not.
+ */
+function scanCodings(v: string, st: CodingState): number {
+  const len = v.length;
+  let k = 0;
+  let elements = 0;
+  while (k < len) {
+    while (k < len && isOWS(v.charCodeAt(k))) k++;
+    if (k === len) break;
+    if (v.charCodeAt(k) === COMMA) {
+      k++;
+      continue;
+    }
+    const ns = k;
+    while (k < len && TOKEN[v.charCodeAt(k)] === 1) k++;
+    if (k === ns) return k;
+    const isChunked = k - ns === 7 && v.slice(ns, k).toLowerCase() === "chunked";
+    elements++;
+    if (isChunked) {
+      if (++st.chunked > 1) return ns;
+    } else {
+      st.others++;
+    }
+    st.lastChunked = isChunked;
+    // transfer-parameter = token BWS "=" BWS ( token / quoted-string )
+    for (;;) {
+      let q = k;
+      while (q < len && isOWS(v.charCodeAt(q))) q++;
+      if (q === len || v.charCodeAt(q) !== SEMI) {
+        k = q;
+        break;
+      }
+      if (isChunked) return q; // chunked takes no parameters (RFC 9112 §7.1)
+      q++;
+      while (q < len && isOWS(v.charCodeAt(q))) q++;
+      const ps = q;
+      while (q < len && TOKEN[v.charCodeAt(q)] === 1) q++;
+      if (q === ps) return q;
+      while (q < len && isOWS(v.charCodeAt(q))) q++;
+      if (q === len || v.charCodeAt(q) !== EQUALS) return q;
+      q++;
+      while (q < len && isOWS(v.charCodeAt(q))) q++;
+      if (q < len && v.charCodeAt(q) === DQUOTE) {
+        q++;
+        for (;;) {
+          if (q === len) return q;
+          const c = v.charCodeAt(q);
+          if (c === DQUOTE) break;
+          if (c === BACKSLASH) {
+            q++;
+            if (q === len || QUOTED_PAIR[v.charCodeAt(q)] === 0) return q;
+          } else if (QDTEXT[c] === 0) return q;
+          q++;
+        }
+        q++;
+      } else {
+        const vs = q;
+        while (q < len && TOKEN[v.charCodeAt(q)] === 1) q++;
+        if (q === vs) return q;
+      }
+      k = q;
+    }
+    if (k < len && v.charCodeAt(k) !== COMMA) return k;
+  }
+  if (elements === 0) return 0;
+  st.any = true;
+  return -1;
+}
+
+/** Bits for the close / keep-alive / upgrade tokens of a Connection value (case-insensitive). */
+function connectionTokens(v: string): number {
+  let bits = 0;
+  const len = v.length;
+  let k = 0;
+  while (k < len) {
+    while (k < len && (isOWS(v.charCodeAt(k)) || v.charCodeAt(k) === COMMA)) k++;
+    const s = k;
+    while (k < len && v.charCodeAt(k) !== COMMA) k++;
+    let e = k;
+    while (e > s && isOWS(v.charCodeAt(e - 1))) e--;
+    const size = e - s;
+    if (size === 5 || size === 7 || size === 10) {
+      const token = v.slice(s, e).toLowerCase();
+      if (token === "close") bits |= CONN_CLOSE;
+      else if (token === "keep-alive") bits |= CONN_KEEP_ALIVE;
+      else if (token === "upgrade") bits |= CONN_UPGRADE;
+    }
+  }
+  return bits;
+}
+
+/**
+ * Creates a push parser for one byte stream of requests (server side) or responses
+ * (client side). Strict by default (RFC 9112); see ParserOptions for limits and leniencies.
+ *
+ * @example
+ * const parser = createParser("request", {
+ *   onHead(head) { console.log(head.method, head.target); },
+ *   onBody(bytes) { console.log(bytes.length); },
+ *   onComplete() { console.log("done"); },
+ * });
+ * parser.push(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
+ */
+export function createParser(kind: ParserKind, handler: ParserHandler, options?: ParserOptions): Parser {
+  return new HttpParser(kind, handler, options);
+}

@@ -1,0 +1,62 @@
+/**
+ * 256-entry byte-class tables named after the RFC 9110/9112 grammar rules.
+ *
+ * Why tables: one indexed load per byte instead of a chain of range compares in the
+ * hottest loops (field values, targets, tokens). Does not: hold any state.
+ */
+
+function table(fill: (t: Uint8Array) => void): Uint8Array {
+  const t = new Uint8Array(256);
+  fill(t);
+  return t;
+}
+
+/** tchar (RFC 9110 §5.6.2): 1 for bytes allowed in a token. */
+export const TOKEN: Uint8Array = table((t) => {
+  for (let c = 0x30; c <= 0x39; c++) t[c] = 1;
+  for (let c = 0x41; c <= 0x5a; c++) t[c] = 1;
+  for (let c = 0x61; c <= 0x7a; c++) t[c] = 1;
+  for (const ch of "!#$%&'*+-.^_`|~") t[ch.charCodeAt(0)] = 1;
+});
+
+/** request-target bytes we accept: visible ASCII 0x21-0x7E (RFC 9112 §3.2). */
+export const TARGET: Uint8Array = table((t) => {
+  for (let c = 0x21; c <= 0x7e; c++) t[c] = 1;
+});
+
+/**
+ * field-value bytes (RFC 9110 §5.5): 1 for SP/HTAB (OWS, trimmed at the ends), 2 for
+ * VCHAR and obs-text, 0 for everything else (CTLs, DEL).
+ */
+export const FIELD_VCHAR: Uint8Array = table((t) => {
+  t[0x09] = 1;
+  t[0x20] = 1;
+  for (let c = 0x21; c <= 0x7e; c++) t[c] = 2;
+  for (let c = 0x80; c <= 0xff; c++) t[c] = 2;
+});
+
+/** HEXDIG: the digit value plus one (0 = not a hex digit), so one load gives both. */
+export const HEX: Uint8Array = table((t) => {
+  for (let c = 0; c < 10; c++) t[0x30 + c] = c + 1;
+  for (let c = 0; c < 6; c++) {
+    t[0x41 + c] = c + 11;
+    t[0x61 + c] = c + 11;
+  }
+});
+
+/** qdtext (RFC 9110 §5.6.4): HTAB, SP, 0x21, 0x23-0x5B, 0x5D-0x7E, obs-text. */
+export const QDTEXT: Uint8Array = table((t) => {
+  t[0x09] = 1;
+  t[0x20] = 1;
+  t[0x21] = 1;
+  for (let c = 0x23; c <= 0x5b; c++) t[c] = 1;
+  for (let c = 0x5d; c <= 0x7e; c++) t[c] = 1;
+  for (let c = 0x80; c <= 0xff; c++) t[c] = 1;
+});
+
+/** The bytes a quoted-pair may escape: HTAB, SP, VCHAR, obs-text. */
+export const QUOTED_PAIR: Uint8Array = table((t) => {
+  t[0x09] = 1;
+  for (let c = 0x20; c <= 0x7e; c++) t[c] = 1;
+  for (let c = 0x80; c <= 0xff; c++) t[c] = 1;
+});
