@@ -1,0 +1,108 @@
+// @k/framing benchmarks. Build first: `npx tsc -b && node bench/run.mjs` in packages/framing.
+// Reports ns per operation (median of 5 rounds) for the framed responses the README quotes,
+// and compares the chunked framer's one-copy writes with three uncopied writes on a socket.
+import net from "node:net";
+import { once } from "node:events";
+import { Utf8StreamEncoder, createFramer, CHUNK_COPY_LIMIT } from "../dist/index.js";
+
+const ROUNDS = 5;
+
+function measure(name, iterations, fn) {
+  for (let i = 0; i < Math.min(iterations, 20_000); i++) fn(); // warm-up
+  const results = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < iterations; i++) fn();
+    results.push(Number(process.hrtime.bigint() - start) / iterations);
+  }
+  results.sort((a, b) => a - b);
+  const median = results[Math.floor(ROUNDS / 2)];
+  console.log(`${name.padEnd(58)} ${median.toFixed(0).padStart(9)} ns/op`);
+  return median;
+}
+
+// A sink that keeps the bytes countable but does no I/O: measures the framing alone.
+let written = 0;
+const sink = { write(bytes) { written += bytes.length; return true; } };
+
+const GET11 = { method: "GET", version: "1.1" };
+const hello = Buffer.from("Hello, World!");
+const headers = { "Content-Type": "text/plain; charset=utf-8" };
+
+measure("13 B Content-Length response (createFramer+start+end)", 500_000, () => {
+  const first = { status: 200, headers, body: hello, done: true };
+  const framer = createFramer(sink, first, GET11);
+  framer.start(hello);
+  framer.end();
+});
+
+const part4k = Buffer.alloc(4096, 0x61);
+measure("64 KiB chunked in 16 parts of 4 KiB", 20_000, () => {
+  const framer = createFramer(sink, { status: 200, headers }, GET11);
+  framer.start();
+  for (let i = 0; i < 16; i++) framer.write(part4k);
+  framer.end();
+});
+
+const part64k = Buffer.alloc(65536, 0x62);
+measure("64 KiB chunked as 1 part (3 writes, no copy)", 100_000, () => {
+  const framer = createFramer(sink, { status: 200, headers }, GET11);
+  framer.start();
+  framer.write(part64k);
+  framer.end();
+});
+
+const encoder = new Utf8StreamEncoder();
+const short = "Hello, World! \u00e9\u20ac";
+const long = "x".repeat(4000) + "\u{1F600}";
+measure("Utf8StreamEncoder.encode, 16 chars", 1_000_000, () => encoder.encode(short));
+measure("Utf8StreamEncoder.encode, 4 KiB", 200_000, () => encoder.encode(long));
+measure("Buffer.from(16 chars, utf8) (baseline)", 1_000_000, () => Buffer.from(short, "utf8"));
+
+// Chunk write strategy on a real socket: the framer (copy size line + data + CRLF into one
+// write for parts <= CHUNK_COPY_LIMIT) against three writes per chunk without copying.
+const server = net.createServer((socket) => socket.resume());
+await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+const { port } = server.address();
+
+async function socketRun(label, partSize, totalBytes, writeChunk) {
+  const socket = net.connect(port, "127.0.0.1");
+  await once(socket, "connect");
+  const part = Buffer.alloc(partSize, 0x63);
+  const count = Math.floor(totalBytes / partSize);
+  const rounds = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < count; i++) {
+      if (!writeChunk(socket, part)) await once(socket, "drain");
+    }
+    rounds.push(Number(process.hrtime.bigint() - start) / count);
+  }
+  socket.destroy();
+  rounds.sort((a, b) => a - b);
+  console.log(`${`socket, ${partSize} B chunks: ${label}`.padEnd(58)} ${rounds[2].toFixed(0).padStart(9)} ns/chunk`);
+}
+
+const CRLF = Buffer.from("\r\n");
+function threeWrites(socket, part) {
+  const a = socket.write(`${part.length.toString(16)}\r\n`, "latin1");
+  const b = socket.write(part);
+  const c = socket.write(CRLF);
+  return a && b && c;
+}
+
+for (const size of [64, 4096, 16384, 65536]) {
+  let framer;
+  await socketRun(`framer (copy if <= ${CHUNK_COPY_LIMIT})`, size, 32 * 1024 * 1024, (socket, part) => {
+    if (framer === undefined || framer.socket !== socket) {
+      framer = createFramer(socket, { status: 200 }, GET11);
+      framer.socket = socket;
+      framer.start();
+    }
+    return framer.write(part);
+  });
+  await socketRun("3 writes, no copy", size, 32 * 1024 * 1024, threeWrites);
+}
+server.close();
+if (written === 0) console.log("(nothing written?)");
+console.log(`node ${process.version}, ${new Date().toISOString()}`);
