@@ -1,0 +1,160 @@
+/*
+ * The k-demo command as a user runs it: help, argument errors (exit 2), listen errors
+ * (one line, exit 1), graceful shutdown on SIGTERM and SIGINT (exit 0), the access log
+ * formats, --quiet, and cluster workers.
+ */
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
+import { describe, expect, it } from "vitest";
+import { exchange, runCli, startDemo } from "./helpers.ts";
+
+describe("k-demo CLI", () => {
+  it("prints the usage and exits 0 on --help", async () => {
+    const { code, stdout, stderr } = await runCli(["--help"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Usage: k-demo \[options\]/);
+    for (const flag of ["--port", "--host", "--root", "--workers", "--log", "--quiet", "--help"]) expect(stdout).toContain(flag);
+    expect(stderr).toBe("");
+  });
+
+  it("exits 2 with a message and the usage on an unknown flag", async () => {
+    const { code, stdout, stderr } = await runCli(["--bogus"]);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(/^k-demo: Unknown option '--bogus'\n/);
+    expect(stderr).toContain("Usage: k-demo");
+  });
+
+  it("exits 2 on an invalid value and on a --root that is not a directory", async () => {
+    const port = await runCli(["--port", "http"]);
+    expect(port.code).toBe(2);
+    expect(port.stderr).toMatch(/--port must be a port number/);
+    const root = await runCli(["--port", "0", "--root", "/definitely/not/here"]);
+    expect(root.code).toBe(2);
+    expect(root.stderr).toMatch(/--root .* is not a directory/);
+  });
+
+  it("prints one line and exits 1 when the port is in use", async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const { code, stdout, stderr } = await runCli(["--port", String(port)]);
+      expect(code).toBe(1);
+      expect(stdout).toBe("");
+      expect(stderr.trimEnd().split("\n")).toHaveLength(1);
+      expect(stderr).toContain(`port ${port}`);
+      expect(stderr).toMatch(/in use/);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it("prints the real URL with --port 0 and exits 0 on SIGTERM and on SIGINT", async () => {
+    for (const signal of ["SIGTERM", "SIGINT"] as const) {
+      const demo = await startDemo(["--port", "0"]);
+      expect(demo.stdout()).toMatch(/^k-demo listening on http:\/\/127\.0\.0\.1:\d+\n$/);
+      expect(demo.port).toBeGreaterThan(0);
+      expect(await (await fetch(`${demo.url}/hello`)).text()).toBe("Hello, World!");
+      expect(await demo.stop(signal)).toEqual({ code: 0, signal: null });
+    }
+  });
+
+  it("takes the port from PORT", async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const demo = await startDemo([], { PORT: String(port) });
+    try {
+      expect(demo.port).toBe(port);
+    } finally {
+      await demo.stop();
+    }
+  });
+
+  it("finishes an in-flight response before exiting on SIGTERM", async () => {
+    const demo = await startDemo(["--port", "0"]);
+    try {
+      const response = await fetch(`${demo.url}/stream?bytes=20000000&chunk=65536`);
+      const reader = response.body!.getReader();
+      let received = (await reader.read()).value!.length;
+      const exit = demo.stop("SIGTERM");
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        received += value.length;
+      }
+      expect(received).toBe(20_000_000);
+      expect(await exit).toEqual({ code: 0, signal: null });
+    } finally {
+      await demo.stop("SIGKILL");
+    }
+  });
+
+  it("writes a Common Log Format line per response with --log clf", async () => {
+    const demo = await startDemo(["--port", "0", "--log", "clf"]);
+    try {
+      await exchange(demo.port, "GET /hello?a=1 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+      await waitFor(() => demo.stdout().includes("/hello?a=1"));
+      const line = demo.stdout().split("\n").find((l) => l.includes("/hello?a=1"))!;
+      expect(line).toMatch(/^127\.0\.0\.1 - - \[\d{2}\/\w{3}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "GET \/hello\?a=1 HTTP\/1\.1" 200 \d+$/);
+    } finally {
+      await demo.stop();
+    }
+  });
+
+  it("writes one JSON object per response with --log json", async () => {
+    const demo = await startDemo(["--port", "0", "--log", "json"]);
+    try {
+      await exchange(demo.port, "GET /missing HTTP/1.0\r\n\r\n");
+      await waitFor(() => demo.stdout().includes("/missing"));
+      const line = demo.stdout().split("\n").find((l) => l.includes("/missing"))!;
+      expect(JSON.parse(line)).toMatchObject({ method: "GET", target: "/missing", version: "1.0", status: 404, remoteAddress: "127.0.0.1" });
+    } finally {
+      await demo.stop();
+    }
+  });
+
+  it("prints nothing with --quiet", async () => {
+    // Without a startup line the test cannot learn an ephemeral port: pick a free one first.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const { spawn } = await import("node:child_process");
+    const { K_DEMO_BIN } = await import("./helpers.ts");
+    const child = spawn(process.execPath, [K_DEMO_BIN, "--port", String(port), "--quiet"], { stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    try {
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/hello`).catch(() => null))?.status === 200);
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      expect(output).toBe("");
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+
+  it("serves from several worker processes with --workers 2 and stops them all on SIGTERM", async () => {
+    const demo = await startDemo(["--port", "0", "--workers", "2"]);
+    try {
+      expect(demo.stdout().match(/listening/g)).toHaveLength(1);
+      for (let i = 0; i < 6; i++) expect(await (await fetch(`${demo.url}/hello`)).text()).toBe("Hello, World!");
+    } finally {
+      expect(await demo.stop()).toEqual({ code: 0, signal: null });
+    }
+  }, 30_000);
+});
+
+/** Polls `condition` every 25 ms for up to 10 s. */
+async function waitFor(condition: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error("condition not met within 10 s");
+}
