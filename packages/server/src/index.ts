@@ -1,0 +1,12 @@
+/**
+ * @k/server: TCP/TLS glue for @k/handler. Re-exports only.
+ */
+export { serve } from "./serve.js";
+export type { Server, ServerAddress } from "./tcp-server.js";
+export type { ServeOptions } from "./options.js";
+export {
+  defaultGracePeriod, defaultHandshakeTimeout, defaultHost, defaultMaxConnections, defaultPort,
+} from "./options.js";
+export { defaultLingerTimeout } from "./socket-transport.js";
+export { defaultMaxRestartDelay, defaultRestartDelay } from "./cluster.js";
+export { ServerError, ServerErrorCode, isServerError } from "./errors.js";

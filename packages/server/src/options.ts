@@ -1,0 +1,84 @@
+/**
+ * The options of `serve()`, their defaults, and their validation.
+ *
+ * Connection-level options (timeouts, limits, hooks) belong to @k/handler and are passed
+ * through untouched; this file only splits them from the server's own options.
+ */
+import type { TlsOptions } from "node:tls";
+import type { ConnectionOptions, RequestHandler } from "@k/handler";
+import { ServerError } from "./errors.js";
+
+/** Default `maxConnections`: open sockets per process beyond which new ones are refused. */
+export const defaultMaxConnections: number = 10_000;
+/** Default `gracePeriod` (ms): how long `close()` lets in-flight responses finish. */
+export const defaultGracePeriod: number = 10_000;
+/** Default `host`: loopback only; pass "0.0.0.0" or "::" to accept remote clients. */
+export const defaultHost: string = "127.0.0.1";
+/** Default `port`: 0, which lets the OS pick a free port (read it back from `server.address`). */
+export const defaultPort: number = 0;
+/** Default TLS handshake timeout (ms) when neither `tls.handshakeTimeout` nor `headTimeout` is set. */
+export const defaultHandshakeTimeout: number = 30_000;
+
+/** Options of {@link serve}: the server's own, plus every @k/handler connection option. */
+export interface ServeOptions extends Omit<ConnectionOptions, "handler"> {
+  /** Called once per request; returns that request's response component. */
+  handler: RequestHandler;
+  /** TCP port; 0 (the default) picks a free one. */
+  port?: number;
+  /** Address to bind. Default "127.0.0.1". */
+  host?: string;
+  /** Key, certificate, ... : serve HTTPS. Passed to `tls.createServer`. */
+  tls?: TlsOptions;
+  /** Open connections per process beyond which new sockets are refused. Default 10 000. */
+  maxConnections?: number;
+  /** Ms `close()` waits for in-flight responses before destroying what is left. Default 10 000. */
+  gracePeriod?: number;
+  /** `node:cluster` worker processes; 0 or 1 serves in this process. Default 0. */
+  workers?: number;
+  /** listen() backlog (pending connections queued by the kernel). Default: Node's (511). */
+  backlog?: number;
+  /** Disable Nagle's algorithm (TCP_NODELAY). Default true. */
+  noDelay?: boolean;
+  /** Ms a closing socket keeps discarding input before it is destroyed (RFC 9112 §9.6). Default 5 000. */
+  lingerTimeout?: number;
+  /** Socket-level errors (resets, failed TLS handshakes, accept errors), for logging. Never thrown. */
+  onSocketError?: (error: Error) => void;
+}
+
+/** The keys of {@link ServeOptions} that the server consumes and the Connection never sees. */
+const serverKeys: ReadonlySet<string> = new Set([
+  "port", "host", "tls", "maxConnections", "gracePeriod", "workers", "backlog", "noDelay",
+  "lingerTimeout", "onSocketError",
+]);
+
+/** The options of the Connection, without the server's own keys. */
+export function connectionOptionsOf(options: ServeOptions): ConnectionOptions {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (!serverKeys.has(key)) out[key] = value;
+  }
+  return out as unknown as ConnectionOptions;
+}
+
+/** Throws a ServerError INVALID_OPTION for the first option out of range. */
+export function validateOptions(options: ServeOptions): void {
+  if (typeof options !== "object" || options === null || typeof options.handler !== "function") {
+    throw new ServerError("INVALID_OPTION", "serve() needs options with a handler function");
+  }
+  checkInteger("port", options.port, 0, 65_535);
+  checkInteger("maxConnections", options.maxConnections, 1, Number.MAX_SAFE_INTEGER);
+  checkInteger("gracePeriod", options.gracePeriod, 0, 2_147_483_647);
+  checkInteger("workers", options.workers, 0, 1_024);
+  checkInteger("backlog", options.backlog, 0, 2_147_483_647);
+  checkInteger("lingerTimeout", options.lingerTimeout, 0, 2_147_483_647);
+  if (options.host !== undefined && (typeof options.host !== "string" || options.host === "")) {
+    throw new ServerError("INVALID_OPTION", "host must be a non-empty string");
+  }
+}
+
+function checkInteger(name: string, value: unknown, min: number, max: number): void {
+  if (value === undefined) return;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new ServerError("INVALID_OPTION", `${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * serve(): the entry point. Chooses between serving in this process, acting as a
+ * cluster primary, and acting as one of its workers.
+ */
+import cluster from "node:cluster";
+import { isServerWorker, serveCluster, serveInWorker } from "./cluster.js";
+import { validateOptions } from "./options.js";
+import type { ServeOptions } from "./options.js";
+import { listen } from "./tcp-server.js";
+import type { Server } from "./tcp-server.js";
+
+/**
+ * Serves `options.handler` over TCP (or TLS with `options.tls`): one @k/handler
+ * Connection per socket. Resolves once listening; rejects with a {@link ServerError}.
+ *
+ * With `workers: n` (n > 1) the calling process becomes a `node:cluster` primary that forks
+ * n workers re-running the same main module; their own `serve()` calls (same options)
+ * listen on one shared port. Call it unconditionally at startup in every process.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "@k/server";
+ * const server = await serve({
+ *   port: 8080,
+ *   handler: () => ({ status: 200, headers: { "content-type": "text/plain" }, body: "hi" }),
+ * });
+ * console.log(server.url);
+ * process.once("SIGTERM", () => void server.close());
+ * ```
+ */
+export async function serve(options: ServeOptions): Promise<Server> {
+  validateOptions(options);
+  if (isServerWorker()) return serveInWorker(options);
+  const workers = options.workers ?? 0;
+  if (workers > 1 && cluster.isPrimary) return serveCluster(workers, options);
+  return listen(options);
+}

@@ -1,0 +1,147 @@
+/**
+ * Binds one `net.Socket` (or `tls.TLSSocket`) to one @k/handler Connection.
+ *
+ * The socket is adapted to the handler's Transport (write's boolean is the backpressure
+ * signal, 'drain' resumes the writer) and socket events are forwarded to the Connection.
+ * Socket errors are recorded and handed to `onClose`, never thrown: a 'close' always
+ * follows an 'error', and one client must never bring the process down.
+ *
+ * It deliberately does not parse anything or own any timeout of the protocol (head, idle,
+ * body timeouts live in @k/handler). It owns only the lingering close (RFC 9112 §9.6):
+ * after the handler ends our side, unread input is drained and discarded for at most
+ * `lingerTimeout` ms before the socket is destroyed, so a client that is still sending does
+ * not get a TCP RST that could wipe out the response it has not read yet.
+ *
+ * Bytes passed to `onData` are the socket's own Buffers; the handler may keep views into them.
+ */
+import type { Socket } from "node:net";
+import { TLSSocket } from "node:tls";
+import type { Connection, ConnectionOptions, Transport } from "@k/handler";
+import { createConnection } from "@k/handler";
+
+/** Milliseconds a closing socket keeps reading (and discarding) before it is destroyed. */
+export const defaultLingerTimeout: number = 5_000;
+
+/** One socket bound to one Connection, as tracked by the server. */
+export interface SocketBinding {
+  readonly socket: Socket;
+  readonly connection: Connection;
+  /** True once our side was ended (by the handler, or by a refusal). */
+  readonly ending: boolean;
+}
+
+/** What {@link bindSocket} needs besides the socket. */
+export interface BindOptions {
+  connection: ConnectionOptions;
+  lingerTimeout: number;
+  /** Socket-level errors (resets, TLS alerts), for logging. Never thrown. */
+  onSocketError?: ((error: Error) => void) | undefined;
+}
+
+class SocketTransport implements Transport, SocketBinding {
+  readonly socket: Socket;
+  readonly connection: Connection;
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  readonly encrypted: boolean;
+  #ending = false;
+  #lingerTimer: NodeJS.Timeout | undefined = undefined;
+  #lingerTimeout: number;
+
+  constructor(socket: Socket, options: BindOptions) {
+    this.socket = socket;
+    // Read once: a closed socket reports undefined, and access logs run after close.
+    this.remoteAddress = socket.remoteAddress;
+    this.remotePort = socket.remotePort;
+    this.encrypted = socket instanceof TLSSocket;
+    this.#lingerTimeout = options.lingerTimeout;
+    this.connection = createConnection(this, options.connection);
+  }
+
+  get ending(): boolean {
+    return this.#ending;
+  }
+
+  write(bytes: Uint8Array): boolean {
+    // After a reset the close is already on its way; the handler learns it from onClose.
+    if (this.socket.destroyed || this.socket.writableEnded) return false;
+    return this.socket.write(bytes);
+  }
+
+  end(): void {
+    if (this.#ending) return;
+    this.#ending = true;
+    const socket = this.socket;
+    if (socket.destroyed) return;
+    if (socket.readableEnded) {
+      // The peer already half-closed: ending our side completes the close (autoDestroy).
+      socket.end();
+      return;
+    }
+    // Lingering close: keep reading so the peer's in-flight bytes do not trigger a RST that
+    // would discard our response from its receive buffer; destroy once it closes or times out.
+    socket.end();
+    socket.resume();
+    this.#lingerTimer = setTimeout(() => socket.destroy(), this.#lingerTimeout);
+    this.#lingerTimer.unref();
+  }
+
+  // The handler's reason is not passed on: socket.destroy(error) would emit 'error' for a
+  // decision the handler made itself, and the handler already knows why.
+  destroy(): void {
+    this.#ending = true;
+    this.socket.destroy();
+  }
+
+  pause(): void {
+    // While lingering, input is being discarded and must keep flowing.
+    if (!this.#ending) this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  cork(): void {
+    this.socket.cork();
+  }
+
+  uncork(): void {
+    this.socket.uncork();
+  }
+
+  clearLinger(): void {
+    if (this.#lingerTimer !== undefined) clearTimeout(this.#lingerTimer);
+    this.#lingerTimer = undefined;
+  }
+}
+
+/**
+ * Creates the Connection for `socket` and wires the socket's events to it.
+ * `onGone` runs once, after the socket closed and the Connection was told.
+ */
+export function bindSocket(socket: Socket, options: BindOptions, onGone: (binding: SocketBinding) => void): SocketBinding {
+  const transport = new SocketTransport(socket, options);
+  const connection = transport.connection;
+  let lastError: Error | undefined;
+
+  socket.on("data", (bytes: Buffer) => {
+    // Once our side is closing, the handler is done with this connection: discard.
+    if (transport.ending) return;
+    connection.onData(bytes);
+  });
+  socket.on("end", () => {
+    if (!transport.ending) connection.onEnd();
+  });
+  socket.on("drain", () => connection.onDrain());
+  socket.on("error", (error: Error) => {
+    lastError = error;
+    options.onSocketError?.(error);
+  });
+  socket.once("close", () => {
+    transport.clearLinger();
+    connection.onClose(lastError);
+    onGone(transport);
+  });
+  return transport;
+}

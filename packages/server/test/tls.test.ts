@@ -1,0 +1,65 @@
+import { get as httpsGet } from "node:https";
+import { connect as netConnect } from "node:net";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { serve } from "@k/server";
+import type { Server } from "@k/server";
+import { makeCertificate, RawClient } from "./helpers.ts";
+
+describe("serve over TLS", () => {
+  let server: Server;
+  let cert: string;
+  const socketErrors: Error[] = [];
+  beforeAll(async () => {
+    const pair = makeCertificate();
+    cert = pair.cert;
+    server = await serve({
+      handler: (request) => ({ status: 200, headers: { "content-type": "text/plain" }, body: `secure ${request.path}` }),
+      tls: { key: pair.key, cert: pair.cert },
+      onSocketError: (error) => socketErrors.push(error),
+    });
+  });
+  afterAll(() => server.close());
+
+  test("reports an https url", () => {
+    expect(server.url).toBe(`https://127.0.0.1:${server.address.port}`);
+  });
+
+  test("answers https.get verified against the generated certificate", async () => {
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      httpsGet(`${server.url}/verified`, { ca: cert }, (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => { text += c; });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+      }).on("error", reject);
+    });
+    expect(status).toBe(200);
+    expect(body).toBe("secure /verified");
+  });
+
+  test("answers pipelined requests over a raw tls.connect socket", async () => {
+    const client = await RawClient.openTls(server.address.port, cert);
+    client.send("GET /a HTTP/1.1\r\nHost: localhost\r\n\r\nGET /b HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    await client.gone;
+    expect(client.received).toContain("secure /a");
+    expect(client.received.indexOf("secure /b")).toBeGreaterThan(client.received.indexOf("secure /a"));
+  });
+
+  test("survives plain HTTP sent to the TLS port and keeps serving", async () => {
+    const before = socketErrors.length;
+    const plain = netConnect({ port: server.address.port, host: "127.0.0.1" });
+    plain.on("error", () => {});
+    plain.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    let received = "";
+    plain.setEncoding("latin1");
+    plain.on("data", (c: string) => { received += c; });
+    await new Promise((resolve) => plain.once("close", resolve));
+    expect(received).not.toContain("secure");
+    expect(socketErrors.length).toBeGreaterThan(before);
+
+    const client = await RawClient.openTls(server.address.port, cert);
+    client.send("GET /after HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    await client.gone;
+    expect(client.received).toContain("secure /after");
+  });
+});
