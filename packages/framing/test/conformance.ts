@@ -37,6 +37,9 @@ function expectCode(fn: () => unknown, code: string): void {
 
 export function runFramerConformance(label: string, strategy: StrategyUnderTest): void {
   const { factory, version } = strategy;
+  // A skipped case says why in its title.
+  const lengthCase = (title: string) =>
+    strategy.usesLength ? title : `${title} (skipped: ${label} announces no length)`;
 
   function context(bodyLength: number, over: Partial<FramerContext> = {}): FramerContext {
     return {
@@ -172,7 +175,7 @@ export function runFramerConformance(label: string, strategy: StrategyUnderTest)
       expect(decode(sink).body.toString()).toBe("ok");
     });
 
-    it.skipIf(!strategy.usesLength)("throws LENGTH_MISMATCH before writing more bytes than announced", () => {
+    it.skipIf(!strategy.usesLength)(lengthCase("throws LENGTH_MISMATCH before writing more bytes than announced"), () => {
       const sink = new RecordingSink();
       const framer = factory.create(sink, context(5));
       framer.start(Buffer.from("abc"));
@@ -185,14 +188,14 @@ export function runFramerConformance(label: string, strategy: StrategyUnderTest)
       expect(decode(sink).body.toString()).toBe("abcde");
     });
 
-    it.skipIf(!strategy.usesLength)("throws LENGTH_MISMATCH for a first part longer than announced", () => {
+    it.skipIf(!strategy.usesLength)(lengthCase("throws LENGTH_MISMATCH for a first part longer than announced"), () => {
       const sink = new RecordingSink();
       const framer = factory.create(sink, context(2));
       expectCode(() => framer.start(Buffer.from("abc")), "LENGTH_MISMATCH");
       expect(sink.writes.length).toBe(0);
     });
 
-    it.skipIf(!strategy.usesLength)("throws LENGTH_MISMATCH at end() when fewer bytes came than announced", () => {
+    it.skipIf(!strategy.usesLength)(lengthCase("throws LENGTH_MISMATCH at end() when fewer bytes came than announced"), () => {
       const sink = new RecordingSink();
       const framer = factory.create(sink, context(5));
       framer.start(Buffer.from("abc"));
