@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { isServerError, serve, ServerError } from "@k/server";
 import type { Server } from "@k/server";
 import type { RequestHandler } from "@k/handler";
-import { count, RawClient } from "./helpers.ts";
+import { count, RawClient, until } from "./helpers.ts";
 
 // Answers "<method> <target> <version>" with a Content-Length.
 const describeRequest: RequestHandler = (request) => ({
@@ -108,15 +108,24 @@ describe("serve over TCP", () => {
   });
 
   test("counts open connections and forgets closed ones", async () => {
-    const before = server.connections;
-    const client = await RawClient.open(server.address.port);
-    client.send("GET /count HTTP/1.1\r\nHost: x\r\n\r\n");
-    await client.waitFor("GET /count 1.1");
-    expect(server.connections).toBe(before + 1);
-    client.socket.destroy();
-    await client.gone;
-    for (let i = 0; i < 100 && server.connections !== before; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(server.connections).toBe(before);
+    const own = await serve({ handler: describeRequest });
+    try {
+      expect(own.connections).toBe(0);
+      const a = await RawClient.open(own.address.port);
+      const b = await RawClient.open(own.address.port);
+      a.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+      b.send("GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+      await a.waitFor("GET /a 1.1");
+      await b.waitFor("GET /b 1.1");
+      expect(own.connections).toBe(2);
+      a.socket.destroy();
+      await until(() => own.connections === 1, "one connection to be forgotten");
+      b.send("GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      await b.gone;
+      await until(() => own.connections === 0, "both connections to be forgotten");
+    } finally {
+      await own.close();
+    }
   });
 });
 
