@@ -45,6 +45,8 @@ export const defaultMaxDrainSize: number = 1024 * 1024;
 // (the pipelined bench). Small parts are copied into it; large ones go straight through.
 const OUT_FLUSH_BYTES = 64 * 1024;
 
+const EMPTY = new Uint8Array(0);
+
 const TIMER_NONE = 0;
 const TIMER_HEAD = 1;
 const TIMER_IDLE = 2;
@@ -115,6 +117,8 @@ class HttpConnection implements Connection {
   /** Bytes received but not yet pushed to the parser (paused). */
   #input: Uint8Array | null = null;
   #pumping = false;
+  /** One of our callbacks paused the parser during the current push. */
+  #parserPaused = false;
   #transportPaused = false;
   /** Bytes of a next head were pushed but its head is not complete. */
   #partial = false;
@@ -212,7 +216,7 @@ class HttpConnection implements Connection {
             break;
           }
           if (this.#queue.length > this.#o.maxPipelined) break;
-          if (!this.#partial) {
+          if (!this.#partial && this.#input.length > 0) {
             this.#partial = true;
             // A fresh connection keeps the head timer it got at accept.
             if (!this.#fresh) this.#arm(TIMER_HEAD, this.#o.headTimeout);
@@ -222,6 +226,7 @@ class HttpConnection implements Connection {
         }
         const input = this.#input;
         let n: number;
+        this.#parserPaused = false;
         try {
           n = this.#parser.push(input);
         } catch (error) {
@@ -229,7 +234,9 @@ class HttpConnection implements Connection {
           this.#onParseError(error);
           break;
         }
-        this.#input = n < input.length ? input.subarray(n) : null;
+        // A pause can leave a callback pending with every byte consumed (onComplete after the
+        // last body bytes): an empty push runs it later, so keep an empty input as a marker.
+        this.#input = n < input.length ? input.subarray(n) : this.#parserPaused ? EMPTY : null;
       }
     } finally {
       this.#pumping = false;
@@ -358,13 +365,13 @@ class HttpConnection implements Connection {
       this.#drainLeft -= bytes.length;
       if (this.#drainLeft < 0) {
         // More unread body than we drain: closing is cheaper than reading it (maxDrainSize).
-        this.#parser.pause();
+        this.#pauseParser();
         this.#endTransport();
       }
       return;
     }
     ex.body.push(bytes);
-    if (this.#bodyFull(ex)) this.#parser.pause();
+    if (this.#bodyFull(ex)) this.#pauseParser();
   }
 
   #onComplete(trailers: string[]): void {
@@ -375,12 +382,17 @@ class HttpConnection implements Connection {
     if (this.#timerKind === TIMER_BODY) this.#disarm();
     if (!ex.keepAlive) this.#noMore = true;
     // Stop after each message so the pump sees where the next one starts (head timer).
-    this.#parser.pause();
+    this.#pauseParser();
     if (ex.finished) {
       // It was being drained after its response: the connection is in sync again.
       if (this.#noMore) this.#endTransport();
       else this.#startNext();
     }
+  }
+
+  #pauseParser(): void {
+    this.#parserPaused = true;
+    this.#parser.pause();
   }
 
   #onParseError(error: unknown): void {
