@@ -14,6 +14,9 @@
 import fc from "fast-check";
 import { createParser, isParseError } from "@k/parser";
 import type { MessageHead, ParserKind, ParserOptions, ParseErrorCode } from "@k/parser";
+import { escapeBytes, formatFields } from "./log-format.ts";
+
+export { escapeBytes, formatFields };
 
 /** One parser case, as data. */
 export interface Case {
@@ -48,21 +51,6 @@ export interface RunFlags {
 
 export function toBytes(input: string | Uint8Array): Uint8Array {
   return typeof input === "string" ? Buffer.from(input, "latin1") : input;
-}
-
-export function escapeBytes(text: string): string {
-  let out = "";
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    out += c >= 0x20 && c < 0x7f && c !== 0x5c ? text[i] : c === 0x5c ? "\\\\" : `\\x${c.toString(16).padStart(2, "0")}`;
-  }
-  return out;
-}
-
-export function formatFields(flat: readonly string[]): string {
-  const parts: string[] = [];
-  for (let i = 0; i < flat.length; i += 2) parts.push(`${escapeBytes(flat[i]!)}: ${escapeBytes(flat[i + 1]!)}`);
-  return `[${parts.join(", ")}]`;
 }
 
 export function formatHead(kind: ParserKind, h: MessageHead): string {

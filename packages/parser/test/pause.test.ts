@@ -1,0 +1,113 @@
+// pause(): a callback stops the current push; the caller re-pushes the remainder later.
+// Whatever callback pauses, the events must be the same as an unpaused run.
+import { describe, expect, it } from "vitest";
+import { createParser } from "@k/parser";
+import type { Parser } from "@k/parser";
+import { formatFields, formatHead, runChunks } from "./harness.ts";
+
+const messages = [
+  "GET /1 HTTP/1.1\r\nHost: a\r\n\r\n",
+  "POST /2 HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello",
+  "PUT /3 HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\nT: 1\r\n\r\n",
+  "GET /4 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+];
+const pipeline = Buffer.from(messages.join(""), "latin1");
+/** Stream offsets where each message ends. */
+const boundaries = messages.map((_, i) => messages.slice(0, i + 1).join("").length);
+
+type PauseAt = "onHead" | "onBody" | "onComplete";
+
+/** Runs `bytes` pausing in every `pauseAt` callback; returns the log and the push results. */
+function runPaused(bytes: Uint8Array, pauseAt: PauseAt, chunkSize = bytes.length): { log: string[]; stops: number[] } {
+  const log: string[] = [];
+  let body: string | null = null;
+  const flush = (): void => {
+    if (body !== null) log.push(`body ${body}`);
+    body = null;
+  };
+  const stops: number[] = [];
+  let consumedTotal = 0;
+  const parser: Parser = createParser("request", {
+    onHead(head) {
+      flush();
+      log.push(formatHead("request", head));
+      if (pauseAt === "onHead") parser.pause();
+    },
+    onBody(b) {
+      body = (body ?? "") + Buffer.from(b).toString("latin1");
+      if (pauseAt === "onBody") parser.pause();
+    },
+    onComplete(trailers) {
+      flush();
+      log.push(`complete ${formatFields(trailers)}`);
+      if (pauseAt === "onComplete") parser.pause();
+    },
+  });
+  for (let from = 0; from < bytes.length; from += chunkSize) {
+    let rest = bytes.subarray(from, Math.min(bytes.length, from + chunkSize));
+    let guard = 0;
+    while (rest.length > 0) {
+      const used = parser.push(rest);
+      expect(used).toBeGreaterThanOrEqual(0);
+      expect(used).toBeLessThanOrEqual(rest.length);
+      consumedTotal += used;
+      if (used < rest.length) stops.push(consumedTotal);
+      rest = rest.subarray(used);
+      // A paused push that consumes nothing and is never resumed would loop forever.
+      if (++guard > 10_000) throw new Error("push made no progress");
+    }
+  }
+  // A pause in the last callbacks may leave events pending with no bytes left to push:
+  // an empty push resumes the parser.
+  parser.push(new Uint8Array(0));
+  parser.finish();
+  flush();
+  return { log, stops };
+}
+
+describe("pause()", () => {
+  const unpaused = runChunks("request", [pipeline]);
+
+  it("stops at the end of each message when called from onComplete, and resuming gives the same log", () => {
+    const { log, stops } = runPaused(pipeline, "onComplete");
+    expect(log).toEqual(unpaused);
+    // The push returns right after each message; the last one ends the input anyway.
+    expect(stops).toEqual(boundaries.slice(0, -1));
+  });
+
+  it("gives the same log when called from every onHead", () => {
+    const { log, stops } = runPaused(pipeline, "onHead");
+    expect(log).toEqual(unpaused);
+    expect(stops.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("gives the same log when called from every onBody", () => {
+    expect(runPaused(pipeline, "onBody").log).toEqual(unpaused);
+  });
+
+  it("gives the same log when pausing in pieces of every size from 1 to 9 bytes", () => {
+    for (let size = 1; size < 10; size++) {
+      for (const at of ["onHead", "onBody", "onComplete"] as const) {
+        expect(runPaused(pipeline, at, size).log, `${at} / ${size}`).toEqual(unpaused);
+      }
+    }
+  });
+
+  it("leaves the paused remainder unread until it is pushed again", () => {
+    const heads: string[] = [];
+    const parser: Parser = createParser("request", {
+      onHead(h) {
+        heads.push(h.target);
+      },
+      onBody() {},
+      onComplete() {
+        parser.pause();
+      },
+    });
+    const used = parser.push(pipeline);
+    expect(used).toBe(boundaries[0]);
+    expect(heads).toEqual(["/1"]);
+    expect(parser.push(pipeline.subarray(used))).toBe(boundaries[1]! - boundaries[0]!);
+    expect(heads).toEqual(["/1", "/2"]);
+  });
+});

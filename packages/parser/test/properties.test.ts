@@ -1,0 +1,195 @@
+// Property tests (fast-check): random valid requests and responses, serialised and parsed
+// at random splits, equal the model they were built from; random bytes only ever raise a
+// ParseError and always return.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { createParser, isParseError } from "@k/parser";
+import { escapeBytes, formatFields, runChunks, splitAt } from "./harness.ts";
+
+const TCHAR = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const PCHAR = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@%/";
+const chars = (alphabet: string, min: number, max: number): fc.Arbitrary<string> =>
+  fc.array(fc.constantFrom(...alphabet), { minLength: min, maxLength: max }).map((a) => a.join(""));
+
+const token = chars(TCHAR, 1, 12);
+// A field value: visible ASCII and obs-text with inner spaces/tabs, never leading or trailing whitespace.
+const fieldVchar = fc.oneof(fc.integer({ min: 0x21, max: 0x7e }), fc.integer({ min: 0x80, max: 0xff })).map((c) => String.fromCharCode(c));
+const fieldValue = fc
+  .array(fc.oneof({ weight: 6, arbitrary: fieldVchar }, { weight: 1, arbitrary: fc.constantFrom(" ", "\t") }), { maxLength: 24 })
+  .map((a) => a.join("").replace(/^[ \t]+|[ \t]+$/g, ""));
+const ows = fc.constantFrom("", " ", "  ", "\t", " \t");
+// Names that carry no framing or connection meaning, so the model stays simple.
+const fieldName = token.map((t) => `X-${t}`);
+const field = fc.record({ name: fieldName, value: fieldValue, before: ows, after: ows });
+const bodyBytes = fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b).toString("latin1"));
+
+type Framing = { kind: "none" } | { kind: "length"; body: string } | { kind: "chunked"; chunks: string[]; exts: string[]; trailers: { name: string; value: string }[]; upper: boolean };
+const framing: fc.Arbitrary<Framing> = fc.oneof(
+  fc.constant({ kind: "none" as const }),
+  bodyBytes.map((body) => ({ kind: "length" as const, body })),
+  fc.record({
+    kind: fc.constant("chunked" as const),
+    chunks: fc.array(bodyBytes.filter((b) => b.length > 0), { maxLength: 4 }),
+    exts: fc.array(fc.oneof(fc.constant(""), token.map((t) => `;${t}`), fc.tuple(token, token).map(([n, v]) => `;${n}=${v}`), fc.tuple(token, chars("abc ;=,", 0, 8)).map(([n, v]) => `;${n}="${v}"`)), { minLength: 5, maxLength: 5 }),
+    trailers: fc.array(fc.record({ name: fieldName, value: fieldValue }), { maxLength: 3 }),
+    upper: fc.boolean(),
+  }),
+);
+
+const request = fc.record({
+  method: token,
+  target: chars(PCHAR, 0, 30).map((p) => `/${p}`),
+  host: chars("abcdefghijklmnopqrstuvwxyz0123456789.-:", 0, 20),
+  fields: fc.array(field, { maxLength: 8 }),
+  framing,
+});
+type Req = typeof request extends fc.Arbitrary<infer T> ? T : never;
+
+function serialise(r: Req, last: boolean, closeLast: boolean): { wire: string; log: string[] } {
+  const close = last && closeLast;
+  const wireFields: string[] = [`Host:${r.host === "" ? "" : ` ${r.host}`}`];
+  const raw: string[] = ["Host", r.host];
+  for (const f of r.fields) {
+    wireFields.push(`${f.name}:${f.before}${f.value}${f.value === "" ? "" : f.after}`);
+    raw.push(f.name, f.value);
+  }
+  let body = "";
+  let cl = -1;
+  let chunked = 0;
+  const log: string[] = [];
+  let trailers: string[] = [];
+  if (r.framing.kind === "length") {
+    wireFields.push(`Content-Length: ${r.framing.body.length}`);
+    raw.push("Content-Length", String(r.framing.body.length));
+    cl = r.framing.body.length;
+    body = r.framing.body;
+  } else if (r.framing.kind === "chunked") {
+    wireFields.push("Transfer-Encoding: chunked");
+    raw.push("Transfer-Encoding", "chunked");
+    chunked = 1;
+  }
+  if (close) {
+    wireFields.push("Connection: close");
+    raw.push("Connection", "close");
+  }
+  let wire = `${r.method} ${r.target} HTTP/1.1\r\n${wireFields.join("\r\n")}\r\n\r\n`;
+  let bodyText = "";
+  if (r.framing.kind === "length") {
+    wire += body;
+    bodyText = body;
+  } else if (r.framing.kind === "chunked") {
+    const f = r.framing;
+    f.chunks.forEach((c, i) => {
+      const size = c.length.toString(16);
+      wire += `${f.upper ? size.toUpperCase() : size}${f.exts[i] ?? ""}\r\n${c}\r\n`;
+      bodyText += c;
+    });
+    wire += `0${f.exts[4] ?? ""}\r\n${f.trailers.map((t) => `${t.name}: ${t.value}`).join("\r\n")}${f.trailers.length > 0 ? "\r\n" : ""}\r\n`;
+    trailers = f.trailers.flatMap((t) => [t.name, t.value]);
+  }
+  log.push(`head ${escapeBytes(r.method)} ${escapeBytes(r.target)} 1.1 ${formatFields(raw)} cl=${cl} chunked=${chunked} keepAlive=${close ? 0 : 1} upgrade=0 expect=0`);
+  if (bodyText.length > 0) log.push(`body ${escapeBytes(bodyText)}`);
+  log.push(`complete ${formatFields(trailers)}`);
+  return { wire, log };
+}
+
+const splitPoints = (length: number): fc.Arbitrary<number[]> =>
+  length < 2 ? fc.constant([]) : fc.uniqueArray(fc.integer({ min: 1, max: length - 1 }), { maxLength: 10 }).map((p) => p.sort((a, b) => a - b));
+
+describe("random valid requests", () => {
+  it("parse to their model, pipelined, at random splits", () => {
+    fc.assert(
+      fc.property(
+        fc.array(request, { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        (reqs, closeLast, seed) => {
+          const parts = reqs.map((r, i) => serialise(r, i === reqs.length - 1, closeLast));
+          const bytes = Buffer.from(parts.map((p) => p.wire).join(""), "latin1");
+          const expected = parts.flatMap((p) => p.log);
+          // Derive split points from the seed so the whole case shrinks as one value.
+          const rng = fc.sample(splitPoints(bytes.length), { numRuns: 1, seed })[0]!;
+          expect(runChunks("request", [bytes])).toEqual(expected);
+          expect(runChunks("request", splitAt(bytes, rng))).toEqual(expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("random valid responses", () => {
+  const response = fc.record({
+    status: fc.integer({ min: 200, max: 599 }).filter((s) => s !== 204 && s !== 304),
+    reason: chars("abcdefghij KLMNOP\t", 0, 20).map((r) => r.trim()),
+    fields: fc.array(field, { maxLength: 6 }),
+    body: bodyBytes,
+    chunked: fc.boolean(),
+  });
+  it("parse to their model at random splits", () => {
+    fc.assert(
+      fc.property(fc.array(response, { minLength: 1, maxLength: 3 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (resps, seed) => {
+        let wire = "";
+        const expected: string[] = [];
+        for (const r of resps) {
+          const raw = r.fields.flatMap((f) => [f.name, f.value]);
+          const framingField = r.chunked ? ["Transfer-Encoding", "chunked"] : ["Content-Length", String(r.body.length)];
+          raw.push(...framingField);
+          wire += `HTTP/1.1 ${r.status} ${r.reason}\r\n${r.fields.map((f) => `${f.name}:${f.before}${f.value}${f.value === "" ? "" : f.after}\r\n`).join("")}${framingField[0]}: ${framingField[1]}\r\n\r\n`;
+          wire += r.chunked ? (r.body.length > 0 ? `${r.body.length.toString(16)}\r\n${r.body}\r\n` : "") + "0\r\n\r\n" : r.body;
+          expected.push(`head ${r.status} "${escapeBytes(r.reason)}" 1.1 ${formatFields(raw)} cl=${r.chunked ? -1 : r.body.length} chunked=${+r.chunked} keepAlive=1 upgrade=0`);
+          if (r.body.length > 0) expected.push(`body ${escapeBytes(r.body)}`);
+          expected.push("complete []");
+        }
+        const bytes = Buffer.from(wire, "latin1");
+        const points = fc.sample(splitPoints(bytes.length), { numRuns: 1, seed })[0]!;
+        expect(runChunks("response", splitAt(bytes, points))).toEqual(expected);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("random bytes", () => {
+  // Bytes biased towards HTTP-looking input so the fuzzer gets past the first line.
+  const piece = fc.oneof(
+    fc.uint8Array({ maxLength: 16 }),
+    fc.constantFrom("GET / HTTP/1.1\r\n", "HTTP/1.1 200 OK\r\n", "Host: a\r\n", "Content-Length: 3\r\n", "Transfer-Encoding: chunked\r\n", "\r\n", "\n", "\r", " ", "0\r\n", "5;a=b\r\n", ": ", "\t", "Connection: close\r\n").map((s) => Buffer.from(s, "latin1")),
+  );
+  const input = fc.array(piece, { maxLength: 24 }).map((ps) => Buffer.concat(ps));
+
+  for (const kind of ["request", "response"] as const) {
+    it(`never make a ${kind} parser throw anything but ParseError, and always return`, () => {
+      fc.assert(
+        fc.property(input, fc.uniqueArray(fc.nat(400), { maxLength: 6 }), fc.boolean(), (bytes, cuts, lenient) => {
+          const points = cuts.filter((c) => c > 0 && c < bytes.length).sort((a, b) => a - b);
+          const options = lenient ? { allowBareLF: true, allowObsFold: true, allowChunkSizeWhitespace: true } : undefined;
+          const log = runChunks(kind, splitAt(bytes, points), { options, noBody: false });
+          expect(log.filter((l) => l.startsWith("throw ") || l.startsWith("short-push") || l === "body-not-a-view")).toEqual([]);
+          // And the split never changes the outcome.
+          expect(log).toEqual(runChunks(kind, [bytes], { options }));
+        }),
+        { numRuns: 1000 },
+      );
+    });
+  }
+
+  it("keeps throwing the same ParseError after the first one", () => {
+    fc.assert(
+      fc.property(input, (bytes) => {
+        const parser = createParser("request", { onHead() {}, onBody() {}, onComplete() {} });
+        let first: unknown = null;
+        try {
+          parser.push(bytes);
+          parser.finish();
+        } catch (error) {
+          first = error;
+        }
+        if (first === null) return;
+        expect(isParseError(first)).toBe(true);
+        expect(() => parser.push(Buffer.from("GET / HTTP/1.1\r\nHost: a\r\n\r\n"))).toThrow(first as Error);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
