@@ -30,7 +30,9 @@ $("stream-button").addEventListener("click", async () => {
       if (wrong < 0 && value.length > 0 && value[0] !== (received & 0xff)) wrong = received;
       received += value.length;
       const now = performance.now();
-      if (now - lastPaint > 50) {
+      // The full count is painted only after the reader reports the end (below): a counter
+      // showing every byte then means the whole response, terminating chunk included, arrived.
+      if (now - lastPaint > 50 && received < total) {
         lastPaint = now;
         counter.textContent = String(received);
         progress.value = received;

@@ -80,10 +80,13 @@ export function handleStream(request: HttpRequest): DemoResult {
 }
 
 async function* streamResponse(request: HttpRequest, parameters: StreamParameters): AsyncGenerator<import("@k/handler").ResponseHead | Uint8Array, void, undefined> {
-  // No `length`: announcing none is the point of this endpoint.
+  // No `length`: announcing none is the point of this endpoint. No Cache-Control either:
+  // `no-store` makes Chromium report large streamed bodies as aborted (net::ERR_ABORTED)
+  // to its DevTools even though they arrived whole, and without Last-Modified caches do not
+  // give it heuristic freshness (RFC 9111 §4.2.2).
   yield {
     status: 200,
-    headers: { "content-type": "application/octet-stream", "cache-control": "no-store" },
+    headers: { "content-type": "application/octet-stream" },
   };
   if (request.method === "HEAD") return;
   yield* generatePattern(parameters.bytes, parameters.chunk);
