@@ -11,8 +11,8 @@ export const defaultMaxHeaderCount = 100;
 /** Default longest request-target, in bytes. */
 export const defaultMaxTargetLength = 8192;
 /**
- * Default most chunk-extension bytes on one chunk-size line. The total per message is
- * capped at 16 times this (16 KiB by default), CVE-2024-22019.
+ * Default most chunk-extension bytes on one chunk-size line and, as types.ts specifies,
+ * in total per message (CVE-2024-22019: memory and work stay bounded).
  */
 export const defaultMaxChunkExtensionSize = 1024;
 /** Default largest trailer section, in bytes. */

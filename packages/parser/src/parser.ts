@@ -30,7 +30,7 @@ import {
   methodName,
 } from "./names.js";
 import { defaultParserOptions } from "./options.js";
-import { FIELD_VCHAR, HEX, QDTEXT, QUOTED_PAIR, TARGET, TOKEN } from "./tables.js";
+import { FIELD_VCHAR, HEX, QDTEXT, QUOTED_PAIR, TARGET, TARGET_START, TOKEN } from "./tables.js";
 import type {
   HttpVersion,
   MessageHead,
@@ -165,11 +165,12 @@ class HttpParser implements Parser {
   #fields: string[] = [];
   /** Triples (header id, index of the value in #fields, stream offset of the value). */
   #specials: number[] = [];
-  // Incremental scan of an unfinished request line, to report TARGET_TOO_LONG early
-  // without rescanning the line on every push.
-  #slScan = 0;
-  #slSp1 = -1;
-  #slSp2 = -1;
+  // Incremental scan of an unfinished line: how far it is checked, and where in its
+  // grammar that point is. Lets a bad byte or an over-long target be reported as soon as
+  // it arrives without rescanning the line on every push (no quadratic cost).
+  #pScan = 0;
+  #pPhase = 0;
+  #pMark = 0;
 
   // Start line.
   #method = "";
@@ -202,7 +203,8 @@ class HttpParser implements Parser {
     this.#maxHeaderCount = limit(o.maxHeaderCount, d.maxHeaderCount, "maxHeaderCount");
     this.#maxTargetLength = limit(o.maxTargetLength, d.maxTargetLength, "maxTargetLength");
     this.#maxExtLine = limit(o.maxChunkExtensionSize, d.maxChunkExtensionSize, "maxChunkExtensionSize");
-    this.#maxExtTotal = this.#maxExtLine * 16;
+    // types.ts: one limit for the bytes on one line and in total per message.
+    this.#maxExtTotal = this.#maxExtLine;
     this.#maxTrailerSize = limit(o.maxTrailerSize, d.maxTrailerSize, "maxTrailerSize");
     this.#maxBodySize = limit(o.maxBodySize, d.maxBodySize, "maxBodySize");
     this.#allowBareLF = o.allowBareLF === true;
@@ -280,9 +282,9 @@ class HttpParser implements Parser {
     this.#fieldCount = 0;
     this.#fields = [];
     this.#specials.length = 0;
-    this.#slScan = 0;
-    this.#slSp1 = -1;
-    this.#slSp2 = -1;
+    this.#pScan = 0;
+    this.#pPhase = 0;
+    this.#pMark = 0;
     this.#method = "";
     this.#target = "";
     this.#status = 0;
@@ -496,9 +498,8 @@ class HttpParser implements Parser {
         const line = this.#line;
         const len = this.#lineLen;
         this.#lineLen = 0;
-        this.#slScan = 0;
-        this.#slSp1 = -1;
-        this.#slSp2 = -1;
+        this.#pScan = 0;
+        this.#pPhase = 0;
         if (this.#lineDone(line, 0, len - 1, this.#lineOffset)) return i;
       } else {
         // Whole line inside the pushed bytes: parse it in place, no copy.
@@ -526,35 +527,99 @@ class HttpParser implements Parser {
       this.#line = line = grown;
     }
     line.set(buf.subarray(from, from + take), this.#lineLen);
-    const before = this.#lineLen;
     this.#lineLen = need;
     if (take < to - from) {
       // The section limit falls inside these bytes.
       this.#limitExceeded(line, 0, need, this.#lineOffset);
     }
-    if (completes) return;
-    // Early checks on an unfinished line, so a peer cannot stall us before the limit.
-    if (line[0] === CR && need >= 2) {
-      this.#fail("INVALID_LINE_ENDING", this.#lineOffset, "expected LF after CR");
-    }
-    if (this.#request && !this.#startDone && this.#state === S_HEAD) this.#scanPartialRequestLine(before);
+    // A complete line is checked in full by #lineDone.
+    if (!completes) this.#scanPartial();
   }
 
-  /** Finds the target's spaces in the new bytes of an unfinished request line; TARGET_TOO_LONG as soon as it shows. */
-  #scanPartialRequestLine(_from: number): void {
+  /**
+   * Checks the new bytes of an unfinished line against a coarse model of its grammar.
+   * Any byte the model does not expect triggers the exact partial check of the whole
+   * line (which throws the right error, or passes: a CR that may start CRLF, a version
+   * byte, an allowed obs-fold). Linear: each byte is scanned once, plus at most a few
+   * full checks per line.
+   */
+  #scanPartial(): void {
     const line = this.#line;
     const len = this.#lineLen;
-    let p = this.#slScan;
-    for (; p < len && this.#slSp2 < 0; p++) {
-      if (line[p] !== SP) continue;
-      if (this.#slSp1 < 0) this.#slSp1 = p;
-      else this.#slSp2 = p;
+    let p = this.#pScan;
+    let ph = this.#pPhase;
+    let check = false;
+    if (this.#startDone || this.#state === S_TRAILERS) {
+      // field-line: phase 0 name, 1 value
+      for (; p < len; p++) {
+        const c = line[p]!;
+        if (ph === 0) {
+          if (TOKEN[c] === 1) continue;
+          if (c === COLON && p > 0) {
+            ph = 1;
+            continue;
+          }
+          if ((c === SP || c === HTAB) && p === 0) ph = 1;
+          check = true;
+          break;
+        }
+        if (FIELD_VCHAR[c] === 0) {
+          check = true;
+          break;
+        }
+      }
+    } else if (this.#request) {
+      // request-line: phase 0 method, 1 target, 2 version
+      const maxTarget = this.#maxTargetLength;
+      for (; p < len; p++) {
+        const c = line[p]!;
+        if (ph === 0) {
+          if (TOKEN[c] === 1) continue;
+          if (c === SP && p > 0) {
+            ph = 1;
+            this.#pMark = p + 1;
+            continue;
+          }
+        } else if (ph === 1) {
+          if (TARGET[c] === 1 && p - this.#pMark < maxTarget && (p > this.#pMark || TARGET_START[c] === 1)) continue;
+          if (c === SP && p > this.#pMark) {
+            ph = 2;
+            continue;
+          }
+        }
+        check = true;
+        break;
+      }
+    } else {
+      // status-line: the fixed-width part is checked in full, the reason byte by byte.
+      if (len <= 13) {
+        check = true;
+        p = len;
+      } else {
+        if (p < 13) {
+          check = true;
+          p = 13;
+        }
+        for (; p < len; p++) {
+          if (FIELD_VCHAR[line[p]!] === 0) {
+            check = true;
+            break;
+          }
+        }
+      }
     }
-    this.#slScan = len;
-    if (this.#slSp1 >= 0 && this.#slSp2 < 0 && len - this.#slSp1 - 1 > this.#maxTargetLength) {
-      // Validate what we have: an earlier grammar error wins, else TARGET_TOO_LONG is thrown.
-      this.#requestLine(line, 0, len, this.#lineOffset, false);
-    }
+    this.#pPhase = ph;
+    // A trailing CR is looked at again with the next bytes (it is bare unless LF follows).
+    this.#pScan = p < len && line[p] !== CR ? p + 1 : p;
+    if (check) this.#validatePartial(line, 0, len, this.#lineOffset);
+  }
+
+  /** Throws the first grammar error in the unfinished line buf[s, e), if any. */
+  #validatePartial(buf: Uint8Array, s: number, e: number, delta: number): void {
+    if (e <= s) return;
+    if (this.#startDone || this.#state === S_TRAILERS) this.#fieldLine(buf, s, e, delta, false);
+    else if (this.#request) this.#requestLine(buf, s, e, delta, false);
+    else this.#statusLine(buf, s, e, delta, false);
   }
 
   /**
@@ -563,12 +628,7 @@ class HttpParser implements Parser {
    */
   #limitExceeded(buf: Uint8Array, s: number, limitAt: number, delta: number): never {
     const trailers = this.#state === S_TRAILERS;
-    if (limitAt > s) {
-      if (trailers || this.#startDone) this.#fieldLine(buf, s, limitAt, delta, false);
-      else if (this.#request) {
-        if (buf[s] !== CR && buf[s] !== LF) this.#requestLine(buf, s, limitAt, delta, false);
-      } else this.#statusLine(buf, s, limitAt, delta, false);
-    }
+    this.#validatePartial(buf, s, limitAt, delta);
     if (trailers) this.#fail("TRAILER_TOO_LARGE", delta + limitAt, "expected a trailer section within maxTrailerSize");
     this.#fail("HEAD_TOO_LARGE", delta + limitAt, "expected a head within maxHeadSize");
   }
@@ -634,6 +694,11 @@ class HttpParser implements Parser {
     if (p === s) this.#fail("INVALID_REQUEST_LINE", delta + p, "expected a method before SP");
     const methodEnd = p;
     const ts = ++p;
+    // RFC 9112 §3.2: every target form starts with '/', '*', a scheme or a host; a target
+    // starting with anything else cannot be routed and hints at a desync.
+    if (p < e && TARGET[buf[p]!] === 1 && TARGET_START[buf[p]!] === 0) {
+      this.#fail("INVALID_TARGET", delta + p, "expected '/', '*', a scheme or an authority starting the request-target");
+    }
     const tmax = ts + this.#maxTargetLength;
     for (; p < e; p++) {
       if (TARGET[buf[p]!] === 0) break;
@@ -651,12 +716,52 @@ class HttpParser implements Parser {
     }
     if (p === ts) this.#fail("INVALID_REQUEST_LINE", delta + p, "expected exactly one SP before the request-target");
     const te = p;
+    this.#targetForm(buf, s, methodEnd, ts, te, delta);
     const version = this.#httpVersion(buf, p + 1, e, delta, complete, "INVALID_VERSION");
     if (!complete) return;
     this.#version = version;
     // Standard methods come back as shared strings (no allocation).
     this.#method = methodName(buf, s, methodEnd);
     this.#target = latin1(buf, ts, te);
+  }
+
+  /**
+   * The request-target must have one of the four forms of RFC 9112 §3.2: origin-form
+   * ("/..."), asterisk-form ("*"), absolute-form (scheme ":" ...), or, for CONNECT only,
+   * authority-form (host ":" port). Anything else cannot be routed and hints at a desync.
+   */
+  #targetForm(buf: Uint8Array, ms: number, me: number, ts: number, te: number, delta: number): void {
+    const t0 = buf[ts]!;
+    const connect = me - ms === 7 && methodName(buf, ms, me) === "CONNECT";
+    if (connect) {
+      let colon = -1;
+      for (let q = ts; q < te; q++) if (buf[q] === COLON) colon = q;
+      if (t0 === 0x2f || t0 === 0x2a || colon <= ts) {
+        this.#fail("INVALID_TARGET", delta + (colon < 0 ? te : ts), "expected host:port (authority-form) as the CONNECT target");
+      }
+      for (let q = colon + 1; q < te; q++) {
+        const c = buf[q]!;
+        if (c < 0x30 || c > 0x39) this.#fail("INVALID_TARGET", delta + q, "expected digits for the port of the CONNECT target");
+      }
+      return;
+    }
+    if (t0 === 0x2f) return;
+    if (t0 === 0x2a) {
+      if (te !== ts + 1) this.#fail("INVALID_TARGET", delta + ts + 1, "expected SP after the asterisk-form target");
+      return;
+    }
+    // absolute-form: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) (RFC 3986 §3.1)
+    if (!((t0 | 0x20) >= 0x61 && (t0 | 0x20) <= 0x7a)) {
+      this.#fail("INVALID_TARGET", delta + ts, "expected '/', '*' or a scheme starting the request-target");
+    }
+    let q = ts + 1;
+    for (; q < te; q++) {
+      const c = buf[q]!;
+      const lower = c | 0x20;
+      if ((lower >= 0x61 && lower <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e) continue;
+      break;
+    }
+    if (q === te || buf[q] !== COLON) this.#fail("INVALID_TARGET", delta + q, "expected ':' after the scheme of an absolute-form target");
   }
 
   /**
@@ -883,9 +988,13 @@ class HttpParser implements Parser {
         // RFC 9112 §6.3 item 4: a request whose final coding is not chunked cannot be framed.
         if (!te.lastChunked) this.#fail("CHUNKED_NOT_FINAL", teOffset, "expected chunked as the final transfer coding");
       }
-      // We decode chunked only; any other transfer coding is refused (501), for both kinds.
-      if (te.others > 0) this.#fail("UNSUPPORTED_TRANSFER_CODING", teOffset, "expected chunked as the only transfer coding");
-      chunked = true;
+      if (request || te.lastChunked) {
+        // We decode chunked only: a coding under it would reach onBody still encoded.
+        if (te.others > 0) this.#fail("UNSUPPORTED_TRANSFER_CODING", teOffset, "expected chunked as the only transfer coding");
+        chunked = true;
+      }
+      // Else (responses only): RFC 9112 §6.3 item 4, the body runs until the connection
+      // closes and reaches onBody undecoded.
       if (clValue !== undefined) {
         // Response with both: Transfer-Encoding wins (RFC 9112 §6.3 item 3); the
         // Content-Length is ignored and the connection is not reused after it.
@@ -976,7 +1085,8 @@ class HttpParser implements Parser {
       const c = buf[i]!;
       if (c === CR || c === LF) {
         if (st === X_QUOTED || st === X_QUOTED_ESCAPE) {
-          this.#fail("INVALID_LINE_ENDING", base + i, "expected a closing quote in the chunk extension, not a line end");
+          if (c === LF && !this.#allowBareLF) this.#fail("INVALID_LINE_ENDING", base + i, "expected CRLF, not a bare LF");
+          this.#fail("INVALID_CHUNK_EXTENSION", base + i, "expected a closing quote before the end of the chunk extension");
         }
         if (st !== X_NAME && st !== X_VALUE && st !== X_QUOTED_END) {
           this.#fail("INVALID_CHUNK_EXTENSION", base + i, "expected an extension name or value before the line end");

@@ -25,6 +25,20 @@ export const TARGET: Uint8Array = table((t) => {
 });
 
 /**
+ * Bytes that may start a request-target (RFC 9112 §3.2): '/' (origin-form), '*'
+ * (asterisk-form), ALPHA (absolute-form scheme, authority-form reg-name), DIGIT and '['
+ * (authority-form IPv4 / IP-literal).
+ */
+export const TARGET_START: Uint8Array = table((t) => {
+  t[0x2f] = 1;
+  t[0x2a] = 1;
+  t[0x5b] = 1;
+  for (let c = 0x30; c <= 0x39; c++) t[c] = 1;
+  for (let c = 0x41; c <= 0x5a; c++) t[c] = 1;
+  for (let c = 0x61; c <= 0x7a; c++) t[c] = 1;
+});
+
+/**
  * field-value bytes (RFC 9110 §5.5): 1 for SP/HTAB (OWS, trimmed at the ends), 2 for
  * VCHAR and obs-text, 0 for everything else (CTLs, DEL).
  */
