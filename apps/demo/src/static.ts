@@ -70,7 +70,11 @@ export function createStaticHandler(options: StaticOptions): (request: HttpReque
     if (!resolved.ok) {
       return resolved.status === 404 ? notFound() : htmlError(400, "Bad Request", `This path is refused: ${resolved.reason}.`);
     }
-    realRoot ??= realpath(options.root);
+    // Cached once resolved; a failure is not cached, so a root that reappears is served again.
+    realRoot ??= realpath(options.root).catch((error: unknown) => {
+      realRoot = undefined;
+      throw error;
+    });
     const root = await realRoot;
 
     let candidate = join(root, ...resolved.segments);

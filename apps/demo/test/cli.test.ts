@@ -3,7 +3,10 @@
  * (one line, exit 1), graceful shutdown on SIGTERM and SIGINT (exit 0), the access log
  * formats, --quiet, and cluster workers.
  */
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { exchange, runCli, startDemo } from "./helpers.ts";
@@ -113,6 +116,27 @@ describe("k-demo CLI", () => {
       expect(JSON.parse(line)).toMatchObject({ method: "GET", target: "/missing", version: "1.0", status: 404, remoteAddress: "127.0.0.1" });
     } finally {
       await demo.stop();
+    }
+  });
+
+  it("logs a component's error to stderr and tells the client only 500", async () => {
+    const scratch = await mkdtemp(join(tmpdir(), "k-demo-gone-"));
+    const root = join(scratch, "site");
+    await mkdir(root);
+    const demo = await startDemo(["--port", "0", "--root", root]);
+    try {
+      // The root vanishing under a running server is a fault of the server, not of the request.
+      await rm(root, { recursive: true });
+      const response = await fetch(`${demo.url}/anything`);
+      expect(response.status).toBe(500);
+      const body = await response.text();
+      expect(body).not.toContain("ENOENT");
+      expect(body).not.toContain(scratch);
+      await waitFor(() => demo.stderr().includes("ENOENT"));
+      expect(demo.stderr()).toContain("k-demo: error (GET /anything)");
+    } finally {
+      await demo.stop();
+      await rm(scratch, { recursive: true, force: true });
     }
   });
 
