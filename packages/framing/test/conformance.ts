@@ -1,6 +1,7 @@
 // The one conformance suite for the Framer interface, run against every strategy (built-in
 // and user-written) by strategies.test.ts. Bytes are checked by decoding them with
 // @k/parser, so the suite asserts what a client sees, not how a strategy spells it.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Utf8StreamEncoder, isFramingError } from "@k/framing";
 import type { FramerContext, FramerFactory, HeaderInit, HttpVersion } from "@k/framing";
@@ -95,6 +96,16 @@ export function runFramerConformance(label: string, strategy: StrategyUnderTest)
       parts.push(Buffer.alloc(70_000, 0x7a));
       const { decoded } = roundTrip(parts, Buffer.from("first:"));
       expect(decoded.body.equals(Buffer.concat([Buffer.from("first:"), ...parts]))).toBe(true);
+    });
+
+    it("frames any sequence of parts, empty ones included, as their concatenation", () => {
+      fc.assert(
+        fc.property(fc.option(fc.uint8Array({ maxLength: 64 }), { nil: undefined }), fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 12 }), (first, parts) => {
+          const { decoded } = roundTrip(parts, first);
+          expect(decoded.body.equals(Buffer.concat([first ?? new Uint8Array(0), ...parts]))).toBe(true);
+        }),
+        { numRuns: 150 },
+      );
     });
 
     it("writes nothing for a zero-length part and does not end the body early", () => {
