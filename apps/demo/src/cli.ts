@@ -71,6 +71,9 @@ async function main(): Promise<void> {
           }),
     });
   } catch (error) {
+    // A worker's listen error reaches the primary (which prints it once); printing it here
+    // too would repeat the line for every worker.
+    if (cluster.isWorker) process.exit(1);
     fail(error instanceof Error ? error.message : String(error), 1);
   }
 

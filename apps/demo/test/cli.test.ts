@@ -48,6 +48,10 @@ describe("k-demo CLI", () => {
       expect(stderr.trimEnd().split("\n")).toHaveLength(1);
       expect(stderr).toContain(`port ${port}`);
       expect(stderr).toMatch(/in use/);
+      // With workers, every worker fails to listen; the line is still printed once.
+      const workers = await runCli(["--port", String(port), "--workers", "2"]);
+      expect(workers.code).toBe(1);
+      expect(workers.stderr).toBe(stderr);
     } finally {
       blocker.close();
     }
