@@ -1,7 +1,9 @@
 // @k/framing benchmarks. Build first: `npx tsc -b && node bench/run.mjs` in packages/framing.
 // Reports ns per operation (median of 5 rounds) for the framed responses the README quotes,
 // and compares the chunked framer's one-copy writes with three uncopied writes on a socket.
+import http from "node:http";
 import net from "node:net";
+import { Writable } from "node:stream";
 import { once } from "node:events";
 import { Utf8StreamEncoder, createFramer, CHUNK_COPY_LIMIT } from "../dist/index.js";
 
@@ -49,6 +51,32 @@ measure("64 KiB chunked as 1 part (3 writes, no copy)", 100_000, () => {
   const framer = createFramer(sink, { status: 200, headers }, GET11);
   framer.start();
   framer.write(part64k);
+  framer.end();
+});
+
+// For comparison: node:http's ServerResponse and the framer writing the same 13 B response
+// into the same discarding Writable stream (so both pay the stream machinery).
+const stream = new Writable({
+  write(chunk, encoding, callback) { written += chunk.length; callback(); },
+  writev(chunks, callback) { for (const c of chunks) written += c.chunk.length; callback(); },
+});
+const incoming = new http.IncomingMessage(stream);
+incoming.method = "GET";
+incoming.httpVersionMajor = 1;
+incoming.httpVersionMinor = 1;
+incoming.httpVersion = "1.1";
+measure("13 B via node:http ServerResponse into a Writable", 100_000, () => {
+  const res = new http.ServerResponse(incoming);
+  res.sendDate = false;
+  res.assignSocket(stream);
+  res.setHeader("Content-Type", "text/plain; charset=utf-8");
+  res.setHeader("Content-Length", 13);
+  res.end(hello);
+  res.detachSocket(stream);
+});
+measure("13 B via createFramer into the same Writable", 100_000, () => {
+  const framer = createFramer(stream, { status: 200, headers, body: hello, done: true }, GET11);
+  framer.start(hello);
   framer.end();
 });
 
