@@ -191,7 +191,9 @@ describe("framed bytes read by node:http and by @k/parser", () => {
     it(`agree for ${c.title}`, async () => {
       const node = await fetchWithNode(index, c.method);
       const ours = readWithKParser(c);
-      expect(ours).toEqual(node);
+      // Bodies compared with Buffer#equals: a deep toEqual walks 200 kB element by element.
+      expect({ ...ours, body: null }).toEqual({ ...node, body: null });
+      expect(ours.body.equals(node.body)).toBe(true);
       expect(node.body.equals(c.body)).toBe(true);
       expect(node.status).toBe(c.first.status);
       if (c.trailers !== undefined) expect(node.trailers).toEqual((c.trailers as [string, string][]).flat());
