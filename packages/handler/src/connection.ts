@@ -106,6 +106,31 @@ function parseErrorToHttp(error: ParseErrorLike): HttpError {
   return new HttpError(status, `${text} (${error.code})`, { cause: error, code: "HTTP_STATUS" });
 }
 
+const LATER: unique symbol = Symbol("later");
+
+/** The promise's result if it settles within this turn of the event loop, else LATER. */
+function settledSoon<T>(promise: Promise<T>): Promise<T | typeof LATER> {
+  return new Promise((resolve, reject) => {
+    const timer = setImmediate(() => resolve(LATER));
+    promise.then(
+      (value) => {
+        clearImmediate(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearImmediate(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+function partBytes(part: unknown, encoder: Utf8StreamEncoder | null): Uint8Array {
+  if (part instanceof Uint8Array) return part;
+  if (typeof part === "string") return encoder!.encode(part);
+  throw new HttpError(500, "a body part is neither a string nor a Uint8Array", { code: "BAD_RESPONSE" });
+}
+
 class HttpConnection implements Connection {
   readonly #transport: Transport;
   readonly #o: Resolved;
@@ -506,8 +531,8 @@ class HttpConnection implements Connection {
   async #sendWhole(ex: Exchange, r: WholeResponse): Promise<void> {
     const body = r.body;
     if (body === undefined || body === null) {
-      // HEAD: a given length is the GET's, not this (empty) body's.
-      const done = r.length === undefined || ex.head === null || ex.head.method !== "HEAD";
+      // HEAD: the body is not this empty one but the GET's, whose length is unknown here.
+      const done = ex.head === null || ex.head.method !== "HEAD";
       this.#start(ex, r, undefined, done).end();
       return;
     }
@@ -519,9 +544,43 @@ class HttpConnection implements Connection {
       this.#start(ex, r, body, true).end();
       return;
     }
-    ex.source = bodySource(body);
-    const framer = this.#start(ex, r, undefined, false);
-    await this.#pipe(ex, framer, ex.source, r.trailers);
+    const source = bodySource(body);
+    ex.source = source;
+    if (r.length !== undefined || r.trailers !== undefined || r.framing !== undefined || ex.head === null || ex.head.method === "HEAD") {
+      await this.#pipe(ex, this.#start(ex, r, undefined, false), source, r.trailers, null, null);
+      return;
+    }
+    // A stream that is complete within this turn (a web Response made from a string, as
+    // fetch handlers return) goes out whole: Content-Length and one write instead of chunked.
+    const encoder = new Utf8StreamEncoder();
+    let pending: Promise<IteratorResult<unknown, unknown>> | null = source.next();
+    const first = await settledSoon(pending);
+    if (first === LATER) {
+      await this.#pipe(ex, this.#start(ex, r, undefined, false), source, undefined, encoder, pending);
+      return;
+    }
+    if (this.#closed) throw new HttpError(499, "client gone", { code: "ABORTED" });
+    if (first.done === true) {
+      this.#start(ex, r, undefined, true).end();
+      return;
+    }
+    const a = partBytes(first.value, encoder);
+    pending = source.next();
+    const second = await settledSoon(pending);
+    if (this.#closed) throw new HttpError(499, "client gone", { code: "ABORTED" });
+    if (second !== LATER && second.done === true) {
+      const tail = encoder.end();
+      this.#start(ex, r, tail.length === 0 ? a : Buffer.concat([a, tail]), true).end();
+      ex.source = null;
+      return;
+    }
+    const framer = this.#start(ex, r, a, false);
+    if (second !== LATER) {
+      pending = null;
+      const b = partBytes(second.value, encoder);
+      if (b.length > 0 && (!framer.write(b) || this.#full)) await this.#waitDrain();
+    }
+    await this.#pipe(ex, framer, source, undefined, encoder, pending);
   }
 
   async #sendIterable(ex: Exchange, iterator: AsyncIterator<unknown, unknown>): Promise<void> {
@@ -532,12 +591,18 @@ class HttpConnection implements Connection {
       throw new HttpError(500, "the component's first part is not a response head", { code: "BAD_RESPONSE" });
     }
     const framer = this.#start(ex, step.value, undefined, false);
-    await this.#pipe(ex, framer, ex.source, undefined);
+    await this.#pipe(ex, framer, ex.source, undefined, null, null);
   }
 
   /** Streams parts from `source` through `framer`, waiting for drain when the transport is full. */
-  async #pipe(ex: Exchange, framer: Framer, source: PartSource, trailers: HeaderInit | undefined): Promise<void> {
-    let encoder: Utf8StreamEncoder | null = null;
+  async #pipe(
+    ex: Exchange,
+    framer: Framer,
+    source: PartSource,
+    trailers: HeaderInit | undefined,
+    encoder: Utf8StreamEncoder | null,
+    pending: Promise<IteratorResult<unknown, unknown>> | null,
+  ): Promise<void> {
     if (ex.noBody) {
       // HEAD, 204, 304: no body byte goes out, so the component need not produce any.
       source.cancel();
@@ -546,7 +611,8 @@ class HttpConnection implements Connection {
       return;
     }
     for (;;) {
-      const step = await source.next();
+      const step = await (pending ?? source.next());
+      pending = null;
       if (this.#closed) throw new HttpError(499, "client gone", { code: "ABORTED" });
       if (step.done === true) {
         const end = step.value as ResponseEnd | undefined;
@@ -554,15 +620,8 @@ class HttpConnection implements Connection {
         break;
       }
       const part = step.value;
-      let bytes: Uint8Array;
-      if (typeof part === "string") {
-        encoder ??= new Utf8StreamEncoder();
-        bytes = encoder.encode(part);
-      } else if (part instanceof Uint8Array) {
-        bytes = part;
-      } else {
-        throw new HttpError(500, "a body part is neither a string nor a Uint8Array", { code: "BAD_RESPONSE" });
-      }
+      if (typeof part === "string") encoder ??= new Utf8StreamEncoder();
+      const bytes = partBytes(part, encoder);
       if (bytes.length === 0) continue;
       if (!framer.write(bytes) || this.#full) {
         await this.#waitDrain();

@@ -126,6 +126,38 @@ describe("(b) whole-response components", () => {
     expect(response.text).toBe("node readable");
   });
 
+  it("sends a streamed body that is complete at once with Content-Length in one write", async () => {
+    const h = connect({ handler: () => ({ status: 200, body: new Response("from a Response").body }) });
+    const writes: Uint8Array[] = [];
+    const original = h.transport.write.bind(h.transport);
+    h.transport.write = (b) => (writes.push(b), original(b));
+    h.transport.send(get());
+    await until(() => readResponses(h.transport.output()).responses.length === 1);
+    const r = readResponses(h.transport.output()).responses[0]!;
+    expect(r.headers.get("content-length")).toBe("15");
+    expect(r.text).toBe("from a Response");
+    expect(writes).toHaveLength(1);
+  });
+
+  it("sends the head before a slow stream's first part arrives", async () => {
+    let push!: (s: string) => void;
+    let close!: () => void;
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        push = (s) => c.enqueue(new TextEncoder().encode(s));
+        close = () => c.close();
+      },
+    });
+    const h = connect({ handler: () => ({ status: 200, body }) });
+    h.transport.send(get());
+    await until(() => h.transport.text().includes("\r\n\r\n"));
+    expect(h.transport.text()).toContain("Transfer-Encoding: chunked");
+    push("late");
+    close();
+    await until(() => readResponses(h.transport.output()).responses.length === 1);
+    expect(readResponses(h.transport.output()).responses[0]!.text).toBe("late");
+  });
+
   it("uses a given length for a streamed body", async () => {
     const { response } = await serveOne(() => ({ status: 200, length: 3, body: Readable.from([Buffer.from("abc")]) }));
     expect(response.headers.get("content-length")).toBe("3");

@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { HttpError, inject } from "@k/handler";
+
+describe("inject", () => {
+  it("returns status, reason, headers, body and trailers", async () => {
+    const res = await inject(async function* (req) {
+      yield { status: 201, headers: { "x-method": req.method } };
+      yield await req.text();
+      return { trailers: { "x-t": "1" } };
+    }, { method: "PUT", target: "/x", body: "data" });
+    expect(res.status).toBe(201);
+    expect(res.reason).toBe("Created");
+    expect(res.headers.get("x-method")).toBe("PUT");
+    expect(res.text()).toBe("data");
+    expect(res.trailers).toEqual(["x-t", "1"]);
+  });
+
+  it("reads a close-delimited HTTP/1.0 response", async () => {
+    const res = await inject(async function* () {
+      yield { status: 200 };
+      yield "ten bytes!";
+    }, { version: "1.0" });
+    expect(res.text()).toBe("ten bytes!");
+    expect(res.headers.get("connection")).toBe("close");
+  });
+
+  it("returns the status of an HttpError", async () => {
+    const res = await inject(() => {
+      throw new HttpError(418, "teapot");
+    });
+    expect(res.status).toBe(418);
+    expect(res.text()).toBe("teapot\n");
+  });
+
+  it("rejects when the component fails after its head", async () => {
+    await expect(
+      inject(async function* () {
+        yield { status: 200 };
+        throw new Error("late");
+      }),
+    ).rejects.toThrow("late");
+  });
+});
