@@ -1,6 +1,7 @@
 // The published shape: build, `npm pack`, install the tarball into an empty project
 // offline (the package has no dependencies), and parse a request through the "@k/parser"
-// specifier with the default export condition (dist), as a user would.
+// specifier with the default export condition (dist), as a user would; then run the
+// README's usage example there and compare its output with the README.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -60,5 +61,14 @@ describe("the packed package", () => {
     expect(result.out).toEqual([["POST", "/up", "1.1", ["Host", "x", "Content-Length", "5"], 5], "hello", "complete", [], "INVALID_HEADER_NAME", 400]);
     // Resolved inside the user's node_modules, to the built file, not to the sources.
     expect(result.url).toMatch(/\/node_modules\/@k\/parser\/dist\/index\.js$/);
+
+    // The README's usage example runs as written and prints what the README says.
+    const readme = readFileSync(join(packageDir, "README.md"), "utf8");
+    const example = /## Usage\n\n```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    const output = /\nOutput:\n\n```text\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    expect(output).toBeDefined();
+    writeFileSync(join(project, "example.mjs"), example!);
+    expect(run("node", ["example.mjs"], project)).toBe(output);
   }, 180_000);
 });
