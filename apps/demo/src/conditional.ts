@@ -7,6 +7,7 @@
  * one range is ignored and the whole file is sent with 200, which §14.2 allows. Pure functions
  * over strings and numbers; no file system access.
  */
+import { parseDecimal } from "./args.js";
 
 /** What a file's validators are computed from. */
 export interface FileValidators {
@@ -36,7 +37,7 @@ export function parseHttpDate(text: string): number {
   if (match === null) return Number.NaN;
   const month = MONTHS.indexOf(match[2]!);
   if (month === -1) return Number.NaN;
-  const [day, year, hour, minute, second] = [match[1]!, match[3]!, match[4]!, match[5]!, match[6]!].map((d) => Number(d)) as [number, number, number, number, number];
+  const [day, year, hour, minute, second] = [match[1]!, match[3]!, match[4]!, match[5]!, match[6]!].map((d) => parseDecimal(d, 9999)) as [number, number, number, number, number];
   if (day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return Number.NaN;
   return Date.UTC(year, month, day, hour, minute, second);
 }
@@ -127,14 +128,8 @@ export interface ByteRange {
 export type RangeResult = { kind: "none" } | { kind: "range"; range: ByteRange } | { kind: "unsatisfiable" };
 
 function parseOffset(text: string): number {
-  if (text.length === 0 || text.length > 15) return -1;
-  let value = 0;
-  for (let i = 0; i < text.length; i++) {
-    const digit = text.charCodeAt(i) - 0x30;
-    if (digit < 0 || digit > 9) return -1;
-    value = value * 10 + digit;
-  }
-  return value;
+  // An offset beyond 2^53 cannot name a byte of any file; it reads as invalid syntax (ignored).
+  return parseDecimal(text, Number.MAX_SAFE_INTEGER);
 }
 
 /**
