@@ -165,8 +165,12 @@ export function chooseFraming(first: FirstPart, request: RequestInfo): FramingCh
   }
   const length = declared !== -1 ? declared : first.done === true ? bodyLength : -1;
   const forced = first.framing;
-  if (forced !== undefined && !isFactory(forced) && typeof forced !== "string") {
-    throw new FramingError("ILLEGAL_FRAMING", "framing must be a built-in name or a FramerFactory");
+  if (forced !== undefined && !isFactory(forced)) {
+    if (typeof forced !== "string") {
+      throw new FramingError("ILLEGAL_FRAMING", "framing must be a built-in name or a FramerFactory");
+    }
+    // Checked up front, so a typo is reported on every response, HEAD and 204 included.
+    framingByName(forced);
   }
 
   const informational = status < 200;

@@ -138,6 +138,8 @@ describe("chooseFraming", () => {
   it("refuses a framing that is neither a built-in name nor a factory", () => {
     const first = { status: 200, framing: "gzip" } as unknown as FirstPart;
     expect(() => chooseFraming(first, GET11)).toThrow(/unknown framing/);
+    expect(() => chooseFraming(first, HEAD11)).toThrow(/unknown framing/);
+    expect(() => chooseFraming({ ...first, status: 204 }, GET11)).toThrow(/unknown framing/);
     const object = { status: 200, framing: { name: "x" } } as unknown as FirstPart;
     expect(() => chooseFraming(object, GET11)).toThrow(/FramerFactory/);
   });
