@@ -145,6 +145,11 @@ class ClusterPrimary implements Server {
       if (!isOurs(message)) return;
       switch (message[TAG]) {
         case "listening":
+          // Forked just before close(): it could not hear the shutdown then; it can now.
+          if (this.#closing !== undefined) {
+            worker.send({ [TAG]: "shutdown" } satisfies Message);
+            break;
+          }
           this.#listening.add(worker);
           this.address = message.address;
           this.url = urlOf(message.address, this.#secure);

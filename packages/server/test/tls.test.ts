@@ -3,7 +3,7 @@ import { connect as netConnect } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { serve } from "@k/server";
 import type { Server } from "@k/server";
-import { makeCertificate, RawClient } from "./helpers.ts";
+import { makeCertificate, RawClient, until } from "./helpers.ts";
 
 describe("serve over TLS", () => {
   let server: Server;
@@ -61,5 +61,43 @@ describe("serve over TLS", () => {
     client.send("GET /after HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     await client.gone;
     expect(client.received).toContain("secure /after");
+  });
+});
+
+describe("TLS limits and shutdown", () => {
+  test("destroys a TLS connection over maxConnections before any handshake", async () => {
+    const pair = makeCertificate();
+    const server = await serve({
+      handler: () => ({ status: 200, body: "ok" }),
+      tls: { key: pair.key, cert: pair.cert },
+      maxConnections: 1,
+    });
+    try {
+      const first = await RawClient.openTls(server.address.port, pair.cert);
+      await expect(RawClient.openTls(server.address.port, pair.cert)).rejects.toBeInstanceOf(Error);
+      first.send("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+      await first.gone;
+      expect(first.received).toMatch(/^HTTP\/1\.1 200 /);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("close() drops a connection stuck before its handshake at once, without the grace period", async () => {
+    const pair = makeCertificate();
+    const server = await serve({
+      handler: () => ({ status: 200, body: "ok" }),
+      tls: { key: pair.key, cert: pair.cert },
+      gracePeriod: 20_000,
+    });
+    const silent = netConnect({ port: server.address.port, host: "127.0.0.1" });
+    silent.on("error", () => {});
+    let closed = false;
+    silent.once("close", () => { closed = true; });
+    await until(() => server.connections === 1, "the silent connection to be accepted");
+    const closing = server.close();
+    await until(() => closed, "the silent connection to be dropped", 300);
+    await closing;
+    expect(server.connections).toBe(0);
   });
 });
