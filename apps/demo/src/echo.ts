@@ -8,6 +8,7 @@
  */
 import { HttpError } from "@k/handler";
 import type { HttpRequest, WholeResponse } from "@k/handler";
+import { parseDecimal } from "./args.js";
 import { whole } from "./responses.js";
 
 /** Largest body `/echo` accepts: 16 MiB. */
@@ -25,6 +26,12 @@ export interface EchoDocument {
 /** Creates the `/echo` handler with a body cap in bytes. */
 export function createEchoHandler(maxBodySize: number = defaultMaxEchoBodySize): (request: HttpRequest) => Promise<WholeResponse> {
   return async (request) => {
+    // A declared length over the cap is refused before reading, so a client that sent
+    // `Expect: 100-continue` is never invited to upload a body we would refuse (RFC 9110 §10.1.1).
+    const declared = request.headers.get("content-length");
+    if (declared !== null && parseDecimal(declared, Number.MAX_SAFE_INTEGER) > maxBodySize) {
+      throw new HttpError(413, `the /echo body limit is ${maxBodySize} bytes`);
+    }
     const parts: Buffer[] = [];
     let size = 0;
     for await (const part of request.body) {

@@ -115,6 +115,25 @@ describe("/echo", () => {
   it("refuses a body over 16 MiB with 413", async () => {
     const response = await fetch(`${demo.url}/echo`, { method: "POST", body: new Uint8Array(16 * 1024 * 1024 + 1) });
     expect(response.status).toBe(413);
+    // Chunked: no length to judge up front, so the cap is enforced while reading.
+    const chunk = new Uint8Array(1024 * 1024);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 17; i++) controller.enqueue(chunk);
+        controller.close();
+      },
+    });
+    const chunked = await fetch(`${demo.url}/echo`, { method: "POST", body: stream, duplex: "half" } as RequestInit);
+    expect(chunked.status).toBe(413);
+  });
+
+  it("answers 413 instead of 100 Continue when the declared length is over the limit", async () => {
+    const raw = await exchange(
+      demo.port,
+      "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 16777217\r\nExpect: 100-continue\r\n\r\n",
+      { done: (received) => received.includes("\r\n\r\n") },
+    );
+    expect(raw.toString("latin1")).toMatch(/^HTTP\/1\.1 413 /);
   });
 });
 
