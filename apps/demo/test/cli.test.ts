@@ -3,6 +3,7 @@
  * (one line, exit 1), graceful shutdown on SIGTERM and SIGINT (exit 0), the access log
  * formats, --quiet, and cluster workers.
  */
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -169,12 +170,17 @@ describe("k-demo CLI", () => {
 
   it("serves from several worker processes with --workers 2 and stops them all on SIGTERM", async () => {
     const demo = await startDemo(["--port", "0", "--workers", "2"]);
+    let workers: number[] = [];
     try {
       expect(demo.stdout().match(/listening/g)).toHaveLength(1);
+      workers = readFileSync(`/proc/${demo.pid}/task/${demo.pid}/children`, "utf8").trim().split(/\s+/).map(Number);
+      expect(workers).toHaveLength(2);
+      for (const pid of workers) expect(readFileSync(`/proc/${pid}/cmdline`, "utf8")).toContain("k-demo.js");
       for (let i = 0; i < 6; i++) expect(await (await fetch(`${demo.url}/hello`)).text()).toBe("Hello, World!");
     } finally {
       expect(await demo.stop()).toEqual({ code: 0, signal: null });
     }
+    for (const pid of workers) expect(existsSync(`/proc/${pid}`), `worker ${pid} is gone`).toBe(false);
   }, 30_000);
 });
 
