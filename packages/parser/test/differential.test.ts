@@ -4,8 +4,8 @@
 // We are deliberately stricter in places (Host rules, chunk-ext grammar, limits) and
 // deliberately wider in three (any token as a method, HTTP/1.2+ read as 1.1, identical
 // repeated Content-Length values), each listed below with its RFC reference.
-import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { ParserKind } from "@k/parser";
 import { allCases } from "./cases/index.ts";
 import { runChunks, toBytes } from "./harness.ts";
 import { nativeMethods, runLlhttp } from "./llhttp-peer.ts";
@@ -26,7 +26,9 @@ const oursFails = (log: readonly string[]): boolean => (log.at(-1) ?? "").starts
  * - identical repeated Content-Length values may be accepted (RFC 9110 §8.6); llhttp rejects.
  * - a trailing HTAB is OWS around a field value (RFC 9112 §5); llhttp rejects it after
  *   Content-Length and Transfer-Encoding values.
- * - whitespace after ";" in a chunk extension is BWS (RFC 9112 §7.1.1); llhttp rejects it.
+ * - whitespace after ";" and around "=" in a chunk extension is BWS (RFC 9112 §7.1.1);
+ *   llhttp rejects it.
+ * - an empty list element (`chunked,`) is ignored (RFC 9110 §5.6.1.2); llhttp rejects it.
  */
 function knownWider(input: string | Uint8Array, llhttpError: string, ours: readonly string[]): boolean {
   const text = Buffer.from(toBytes(input)).toString("latin1");
@@ -35,17 +37,22 @@ function knownWider(input: string | Uint8Array, llhttpError: string, ours: reado
     return methods.some((m) => !nativeMethods.includes(m));
   }
   if (llhttpError === "HPE_INVALID_VERSION") return /HTTP\/1\.[2-9][\r\n ]/.test(text);
-  // OWS around a field value includes HTAB (RFC 9112 §5); llhttp refuses a trailing HTAB here.
-  if (llhttpError === "HPE_INVALID_CONTENT_LENGTH" || llhttpError === "HPE_INVALID_TRANSFER_ENCODING") {
-    return /\r\n(content-length|transfer-encoding):[^\r\n]*\t/i.test(text);
-  }
-  // chunk-ext = *( BWS ";" BWS chunk-ext-name ... ) (RFC 9112 §7.1.1): whitespace after ";" is allowed.
-  if (llhttpError === "HPE_STRICT") return /\r\n[0-9a-fA-F]+(;[^\r\n]*)?;[ \t]/.test(text);
+  // OWS around a field value includes HTAB (RFC 9112 §5), and empty list elements are
+  // ignored (RFC 9110 §5.6.1.2); llhttp refuses both in Content-Length/Transfer-Encoding.
+  if (llhttpError === "HPE_INVALID_CONTENT_LENGTH" || llhttpError === "HPE_INVALID_TRANSFER_ENCODING") return owsOrEmptyElement(text);
+  // chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ) (RFC 9112 §7.1.1):
+  // whitespace after ";" and around "=" is allowed; llhttp refuses it.
+  if (llhttpError === "HPE_STRICT") return /\r\n[0-9a-fA-F]+;[^\r\n]*[ \t]/.test(text);
   if (llhttpError === "HPE_UNEXPECTED_CONTENT_LENGTH") {
     const values = [...`${text.split(/\r\n\r\n/)[0]!}\r\n`.matchAll(/\r\ncontent-length:[ \t]*(\d+)[ \t]*(?=\r\n)/gi)].map((m) => m[1]);
     return values.length > 1 && values.every((v) => v === values[0]);
   }
   return false;
+}
+
+/** A framing or Connection field whose value ends in HTAB or in an empty list element. */
+function owsOrEmptyElement(text: string): boolean {
+  return /\r\n(content-length|transfer-encoding|connection):[^\r\n]*[\t,][ \t]*\r\n/i.test(text);
 }
 
 const strictCases = allCases.filter((c) => c.options === undefined);
@@ -84,45 +91,46 @@ describe("malformed corpus cases against llhttp", () => {
   });
 });
 
-describe("mutated requests against llhttp", () => {
-  const bases = [
-    "GET /index.html?q=1 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: k\r\nAccept: */*\r\n\r\n",
-    "POST /form HTTP/1.1\r\nHost: example.com\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\nhello world",
-    "PUT /up HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n6\r\n world\r\n0\r\nT: v\r\n\r\n",
-    "GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+describe("single-byte mutations against llhttp", () => {
+  // Every insertion, replacement and deletion of one byte from a set that matters to HTTP
+  // framing, at every position after the first start line (before it, our deliberate
+  // widenings on methods and versions dominate), exhaustively: deterministic, ~25 k inputs.
+  const bases: { kind: ParserKind; text: string }[] = [
+    { kind: "request", text: "GET /index.html?q=1 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: k\r\nAccept: */*\r\n\r\n" },
+    { kind: "request", text: "POST /form HTTP/1.1\r\nHost: example.com\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\nhello world" },
+    { kind: "request", text: "PUT /up HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n6\r\n world\r\n0\r\nT: v\r\n\r\n" },
+    { kind: "request", text: "GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n" },
+    { kind: "response", text: "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhelloHTTP/1.1 204 No Content\r\n\r\n" },
+    { kind: "response", text: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n" },
   ];
   const interesting = [0x0d, 0x0a, 0x20, 0x09, 0x00, 0x3a, 0x2c, 0x3b, 0x22, 0x78, 0x30, 0x7f, 0x80, 0xff, 0x2d];
-  const mutation = fc.record({
-    base: fc.integer({ min: 0, max: bases.length - 1 }),
-    at: fc.nat(),
-    op: fc.constantFrom("insert", "replace", "delete"),
-    byte: fc.constantFrom(...interesting),
-  });
 
-  it("agrees with llhttp on every single-byte mutation after the request line, or is stricter", () => {
-    fc.assert(
-      fc.property(mutation, ({ base, at, op, byte }) => {
-        const original = Buffer.from(bases[base]!, "latin1");
-        // After the first request line: the method list and version rules (where we are
-        // wider on purpose) stay out of the way.
-        const from = original.indexOf(0x0a) + 1;
-        const pos = from + (at % (original.length - from));
-        const bytes =
-          op === "insert" ? Buffer.concat([original.subarray(0, pos), Buffer.of(byte), original.subarray(pos)])
-          : op === "replace" ? Buffer.concat([original.subarray(0, pos), Buffer.of(byte), original.subarray(pos + 1)])
-          : Buffer.concat([original.subarray(0, pos), original.subarray(pos + 1)]);
-        const peer = runLlhttp("request", [bytes]);
-        const ours = runChunks("request", [bytes]);
-        const label = JSON.stringify(bytes.toString("latin1"));
-        if (peer.error !== null) {
-          if (knownWider(bytes, peer.error, ours)) return;
-          expect(oursFails(ours), `llhttp: ${peer.error} on ${label}; we:\n${ours.join("\n")}`).toBe(true);
-        } else if (!oursFails(ours)) {
-          expect(project(ours), label).toEqual(peer.log);
-          expect(keepAliveOf(ours), label).toEqual(peer.keepAlive);
+  for (const { kind, text } of bases) {
+    it(`agrees with llhttp on every mutation of ${JSON.stringify(text.slice(0, 24))}..., or is stricter`, () => {
+      const original = Buffer.from(text, "latin1");
+      const from = original.indexOf(0x0a) + 1;
+      const problems: string[] = [];
+      for (let pos = from; pos <= original.length; pos++) {
+        for (const byte of interesting) {
+          const variants = [Buffer.concat([original.subarray(0, pos), Buffer.of(byte), original.subarray(pos)])];
+          if (pos < original.length) variants.push(Buffer.concat([original.subarray(0, pos), Buffer.of(byte), original.subarray(pos + 1)]));
+          if (byte === 0x0d && pos < original.length) variants.push(Buffer.concat([original.subarray(0, pos), original.subarray(pos + 1)]));
+          for (const bytes of variants) {
+            const peer = runLlhttp(kind, [bytes]);
+            const ours = runChunks(kind, [bytes]);
+            const label = JSON.stringify(bytes.toString("latin1"));
+            if (peer.error !== null) {
+              if (!oursFails(ours) && !knownWider(bytes, peer.error, ours)) problems.push(`llhttp ${peer.error}, we accept: ${label}`);
+            } else if (!oursFails(ours)) {
+              const same = JSON.stringify(project(ours)) === JSON.stringify(peer.log) && JSON.stringify(keepAliveOf(ours)) === JSON.stringify(peer.keepAlive);
+              // llhttp does not trim a trailing HTAB or skip an empty element in these
+              // values, so it reads `chunked\t` as not chunked and `close\t` as not close.
+              if (!same && !owsOrEmptyElement(bytes.toString("latin1"))) problems.push(`different events: ${label}\n  we:     ${ours.join(" | ")}\n  llhttp: ${peer.log.join(" | ")}`);
+            }
+          }
         }
-      }),
-      { numRuns: 400 },
-    );
-  });
+      }
+      expect([...new Set(problems)].slice(0, 8)).toEqual([]);
+    });
+  }
 });
