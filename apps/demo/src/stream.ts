@@ -7,7 +7,7 @@
  * nothing is allocated per part, and memory stays bounded for any N because the generator
  * produces the next part only when the connection asks for it (after drain).
  */
-import type { HttpRequest } from "@k/handler";
+import type { HttpRequest, ResponseHead } from "@k/handler";
 import { parseDecimal } from "./args.js";
 import { plainText } from "./responses.js";
 import type { DemoResult } from "./responses.js";
@@ -79,7 +79,7 @@ export function handleStream(request: HttpRequest): DemoResult {
   return streamResponse(request, parameters);
 }
 
-async function* streamResponse(request: HttpRequest, parameters: StreamParameters): AsyncGenerator<import("@k/handler").ResponseHead | Uint8Array, void, undefined> {
+async function* streamResponse(request: HttpRequest, parameters: StreamParameters): AsyncGenerator<ResponseHead | Uint8Array, void, undefined> {
   // No `length`: announcing none is the point of this endpoint. No Cache-Control either:
   // `no-store` makes Chromium report large streamed bodies as aborted (net::ERR_ABORTED)
   // to its DevTools even though they arrived whole, and without Last-Modified caches do not
