@@ -16,7 +16,7 @@ import type { MessageHead, Parser, ParseErrorLike } from "@k/parser";
 import { httpDate } from "./date.js";
 import { HttpError, isHttpError } from "./errors.js";
 import { isValidHost } from "./host.js";
-import { BODY_QUEUE_CHUNKS, BodyQueue, HttpRequest } from "./request.js";
+import { BODY_QUEUE_CHUNKS, BodyQueue, HttpRequest, LazyAbort } from "./request.js";
 import {
   bodySource,
   copyHeaders,
@@ -57,7 +57,7 @@ interface Exchange {
   request: HttpRequest | null;
   head: MessageHead | null;
   body: BodyQueue;
-  abort: AbortController;
+  abort: LazyAbort;
   keepAlive: boolean;
   hasBody: boolean;
   /** Body bytes received so far. */
@@ -241,11 +241,7 @@ class HttpConnection implements Connection {
             break;
           }
           if (this.#queue.length > this.#o.maxPipelined) break;
-          if (!this.#partial && this.#input.length > 0) {
-            this.#partial = true;
-            // A fresh connection keeps the head timer it got at accept.
-            if (!this.#fresh) this.#arm(TIMER_HEAD, this.#o.headTimeout);
-          }
+          if (!this.#partial && this.#input.length > 0) this.#partial = true;
         } else if (this.#bodyFull(this.#parsing)) {
           break;
         }
@@ -265,6 +261,12 @@ class HttpConnection implements Connection {
       }
     } finally {
       this.#pumping = false;
+    }
+    // A head still incomplete after all bytes were pushed: the slowloris clock runs (a fresh
+    // connection keeps the one it got at accept). Pipelined heads that complete within the
+    // push never arm it (a timer per request showed in the pipelined profile).
+    if (this.#partial && !this.#fresh && this.#timerKind !== TIMER_HEAD && !this.#closed) {
+      this.#arm(TIMER_HEAD, this.#o.headTimeout);
     }
     if (this.#input === null && this.#peerEnded && !this.#eofHandled) {
       this.#eofHandled = true;
@@ -321,7 +323,7 @@ class HttpConnection implements Connection {
     this.#partial = false;
     this.#fresh = false;
     const hasBody = head.chunked || head.contentLength > 0;
-    const abort = new AbortController();
+    const abort = new LazyAbort();
     const ex: Exchange = {
       request: null,
       head,
@@ -351,16 +353,24 @@ class HttpConnection implements Connection {
       version: head.version,
       rawHeaders: head.rawHeaders,
       body: ex.body,
-      signal: abort.signal,
+      abort,
       remoteAddress: t.remoteAddress,
       remotePort: t.remotePort,
       encrypted: t.encrypted === true,
       hasBody,
     });
-    const host = ex.request.headers.get("host");
+    // One pass over the raw list instead of building the header index for every request.
+    let host: string | null = null;
+    let expect = false;
+    const raw = head.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!;
+      if (name.length === 4 && name.toLowerCase() === "host") host = raw[i + 1]!;
+      else if (name.length === 6 && name.toLowerCase() === "expect") expect = true;
+    }
     if (host !== null && !isValidHost(host)) {
       ex.error = new HttpError(400, "Invalid Host header");
-    } else if (head.version === "1.1" && !head.expectContinue && ex.request.headers.has("expect")) {
+    } else if (head.version === "1.1" && !head.expectContinue && expect) {
       // RFC 9110 §10.1.1: an expectation we cannot meet → 417. HTTP/1.0 ignores Expect.
       ex.error = new HttpError(417, "Unsupported expectation");
     }
@@ -449,7 +459,7 @@ class HttpConnection implements Connection {
       request: null,
       head: null,
       body: new BodyQueue(null),
-      abort: new AbortController(),
+      abort: new LazyAbort(),
       keepAlive: false,
       hasBody: false,
       received: 0,
@@ -858,14 +868,14 @@ class HttpConnection implements Connection {
 
   /** Releases everything: timer, waiters; aborts requests whose response did not finish. */
   #gone(reason: unknown, abortActive: boolean): void {
-    this.#disarm();
+    this.#clearTimer();
     this.#input = null;
     this.#out = [];
     this.#outBytes = 0;
     for (const ex of this.#queue) {
       if (ex.finished) continue;
       if (abortActive || ex !== this.#queue[0] || !ex.headSent) {
-        if (!ex.abort.signal.aborted) ex.abort.abort(reason);
+        if (!ex.abort.aborted) ex.abort.abort(reason);
         ex.body.fail(reason);
       }
     }
@@ -882,19 +892,25 @@ class HttpConnection implements Connection {
       this.#disarm();
       return;
     }
-    if (this.#timer !== null && this.#timerKind === kind && this.#timerMs === ms) {
+    this.#timerKind = kind;
+    if (this.#timer !== null && this.#timerMs === ms) {
       this.#timer.refresh();
       return;
     }
     if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timerKind = kind;
     this.#timerMs = ms;
     const timer = setTimeout(this.#onTimer, ms);
     timer.unref?.();
     this.#timer = timer;
   }
 
+  /** Stops the timeout. The timer object is kept (it fires into nothing) and re-used by the next #arm. */
   #disarm(): void {
+    this.#timerKind = TIMER_NONE;
+  }
+
+  /** Clears the timer for good (the connection is done): no timer outlives it. */
+  #clearTimer(): void {
     if (this.#timer !== null) {
       clearTimeout(this.#timer);
       this.#timer = null;

@@ -103,6 +103,36 @@ export class BodyQueue implements AsyncIterable<Uint8Array> {
   }
 }
 
+/**
+ * @internal An abort signal made on first use: an AbortController per request costs more than
+ * the rest of a small request together (profile of the pipelined bench), and most
+ * components never look at the signal.
+ */
+export class LazyAbort {
+  #controller: AbortController | null = null;
+  #aborted = false;
+  #reason: unknown = undefined;
+
+  get signal(): AbortSignal {
+    if (this.#controller === null) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+  }
+}
+
 /** @internal How the connection builds a request. */
 export interface HttpRequestInit {
   method: string;
@@ -110,7 +140,7 @@ export interface HttpRequestInit {
   version: "1.0" | "1.1";
   rawHeaders: string[];
   body: BodyQueue;
-  signal: AbortSignal;
+  abort: LazyAbort;
   remoteAddress: string | undefined;
   remotePort: number | undefined;
   encrypted: boolean;
@@ -132,8 +162,6 @@ export class HttpRequest {
   readonly headers: RequestHeaders;
   /** Flat `[name, value, ...]`, received order, names as received. */
   readonly rawHeaders: string[];
-  /** Aborts when the client goes away or a timeout hits; never on normal completion. */
-  readonly signal: AbortSignal;
   readonly remoteAddress: string | undefined;
   readonly remotePort: number | undefined;
   /** True over TLS (the URL scheme is then https). */
@@ -141,6 +169,7 @@ export class HttpRequest {
   /** True when the request announced a body (Content-Length > 0 or chunked). */
   readonly hasBody: boolean;
   #body: BodyQueue;
+  #abort: LazyAbort;
   #url: URL | null = null;
   #path: string | null = null;
 
@@ -151,7 +180,7 @@ export class HttpRequest {
     this.version = init.version;
     this.rawHeaders = init.rawHeaders;
     this.headers = new RequestHeaders(init.rawHeaders);
-    this.signal = init.signal;
+    this.#abort = init.abort;
     this.remoteAddress = init.remoteAddress;
     this.remotePort = init.remotePort;
     this.encrypted = init.encrypted;
@@ -165,6 +194,11 @@ export class HttpRequest {
    */
   get body(): AsyncIterable<Uint8Array> {
     return this.#body;
+  }
+
+  /** Aborts when the client goes away or a timeout hits; never on normal completion. */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
   }
 
   /** The target as a URL: `http(s)://<Host><target>` (Host "localhost" when absent). Parsed on first use. */

@@ -1,0 +1,159 @@
+// @k/handler benchmarks (run after `npm run build` in this package: it imports dist/).
+//
+// 1. in-memory: requests/s through createConnection over a transport that drops bytes, for
+//    (b) a whole response and (a) a generator, one request per read and 16 pipelined per read.
+// 2. TCP, side by side on 127.0.0.1: node:http against createConnection on a bare net.Server
+//    socket (a minimal transport written here; @k/server has the real one), "Hello, World!"
+//    with Content-Length, 16 pipelined requests per round trip and 1 per round trip.
+//
+// Usage: node bench/run.mjs [--seconds 3] [--connections 10] [--depth 16]
+import { createServer as createHttpServer } from "node:http";
+import { connect, createServer } from "node:net";
+import { parseArgs } from "node:util";
+import { createConnection } from "@k/handler";
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "3" },
+    connections: { type: "string", default: "10" },
+    depth: { type: "string", default: "16" },
+  },
+});
+const SECONDS = Number(values.seconds);
+const CONNECTIONS = Number(values.connections);
+const DEPTH = Number(values.depth);
+const BODY = "Hello, World!";
+
+const whole = () => ({ status: 200, headers: { "content-type": "text/plain" }, body: BODY });
+async function* generator() {
+  yield { status: 200, headers: { "content-type": "text/plain" }, length: BODY.length };
+  yield BODY;
+}
+
+async function inMemory(name, handler, perRead) {
+  let responses = 0;
+  const transport = {
+    write: () => (responses++, true),
+    end() {},
+    destroy() {},
+    pause() {},
+    resume() {},
+  };
+  const conn = createConnection(transport, { handler });
+  const one = "GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n";
+  const input = Buffer.from(one.repeat(perRead));
+  const until = performance.now() + SECONDS * 1000;
+  let requests = 0;
+  while (performance.now() < until) {
+    for (let i = 0; i < 50; i++) {
+      conn.onData(Buffer.from(input));
+      requests += perRead;
+      // Let the components run and the coalesced write go out.
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+  console.log(`| in-memory ${name}, ${perRead}/read | ${Math.round(requests / SECONDS).toLocaleString("en")} req/s | writes/request ${(responses / requests).toFixed(3)} |`);
+}
+
+function kServer(handler) {
+  return createServer({ noDelay: true }, (socket) => {
+    const conn = createConnection(
+      {
+        write: (b) => socket.write(b),
+        end: () => socket.end(),
+        destroy: (e) => socket.destroy(e),
+        pause: () => socket.pause(),
+        resume: () => socket.resume(),
+        cork: () => socket.cork(),
+        uncork: () => socket.uncork(),
+        remoteAddress: socket.remoteAddress,
+        remotePort: socket.remotePort,
+      },
+      { handler },
+    );
+    socket.on("data", (b) => conn.onData(b));
+    socket.on("end", () => conn.onEnd());
+    socket.on("drain", () => conn.onDrain());
+    socket.on("close", () => conn.onClose());
+    socket.on("error", () => {});
+  });
+}
+
+function nodeServer() {
+  return createHttpServer((req, res) => {
+    res.setHeader("content-type", "text/plain");
+    res.setHeader("content-length", BODY.length);
+    res.end(BODY);
+  });
+}
+
+async function listen(server) {
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return server.address().port;
+}
+
+/** One connection: send `depth` requests, wait for `depth` responses, repeat. Counts by bytes. */
+function client(port, depth, deadline, responseSize) {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.setNoDelay(true);
+    const batch = Buffer.from("GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n".repeat(depth));
+    let pending = 0;
+    let done = 0;
+    const send = () => {
+      if (performance.now() > deadline) {
+        socket.destroy();
+        resolve(done);
+        return;
+      }
+      pending = depth * responseSize;
+      socket.write(batch);
+    };
+    socket.on("connect", send);
+    socket.on("data", (b) => {
+      pending -= b.length;
+      if (pending <= 0) {
+        done += depth;
+        send();
+      }
+    });
+    socket.on("error", reject);
+  });
+}
+
+async function responseSize(port) {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1");
+    let size = 0;
+    socket.on("connect", () => socket.write("GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+    socket.on("data", (b) => {
+      size += b.length;
+      if (b.toString("latin1").endsWith(BODY)) {
+        socket.destroy();
+        resolve(size);
+      }
+    });
+    socket.on("error", reject);
+  });
+}
+
+async function tcp(name, server, depth) {
+  const port = await listen(server);
+  const size = await responseSize(port);
+  const deadline = performance.now() + SECONDS * 1000;
+  const counts = await Promise.all(Array.from({ length: CONNECTIONS }, () => client(port, depth, deadline, size)));
+  server.close();
+  const rate = counts.reduce((a, b) => a + b, 0) / SECONDS;
+  return rate;
+}
+
+console.log(`| benchmark | result | |\n| --- | --- | --- |`);
+await inMemory("(b) whole", whole, 1);
+await inMemory("(b) whole", whole, DEPTH);
+await inMemory("(a) generator", generator, DEPTH);
+for (const depth of [1, DEPTH]) {
+  const node = await tcp("node:http", nodeServer(), depth);
+  const k = await tcp("@k/handler", kServer(whole), depth);
+  console.log(`| TCP depth ${depth}: node:http | ${Math.round(node).toLocaleString("en")} req/s | |`);
+  console.log(`| TCP depth ${depth}: @k/handler | ${Math.round(k).toLocaleString("en")} req/s | ${(k / node).toFixed(2)}x node:http |`);
+}
