@@ -15,7 +15,7 @@
 
 import { CRLF, LAST_CHUNK } from "./constants.js";
 import { FramingError } from "./errors.js";
-import { concatHead, headText, trailerText } from "./head.js";
+import { concatHead, headText, trailerText, writeLatin1 } from "./head.js";
 import type { DropRule } from "./head.js";
 import type { Framer, FramerContext, FramerFactory, HeaderInit, Sink } from "./types.js";
 
@@ -211,8 +211,8 @@ class ChunkedFramer extends BaseFramer {
     if (first === undefined || first.length === 0) return concatHead(text, undefined);
     const size = first.length.toString(16);
     const bytes = Buffer.allocUnsafe(text.length + size.length + 2 + first.length + 2);
-    let at = bytes.write(text, 0, "latin1");
-    at += bytes.write(size, at, "latin1");
+    let at = writeLatin1(bytes, text, 0);
+    at += writeLatin1(bytes, size, at);
     bytes[at++] = 0x0d;
     bytes[at++] = 0x0a;
     bytes.set(first, at);
@@ -226,7 +226,7 @@ class ChunkedFramer extends BaseFramer {
     const size = part.length.toString(16);
     if (part.length <= CHUNK_COPY_LIMIT) {
       const bytes = Buffer.allocUnsafe(size.length + 2 + part.length + 2);
-      let at = bytes.write(size, 0, "latin1");
+      let at = writeLatin1(bytes, size, 0);
       bytes[at++] = 0x0d;
       bytes[at++] = 0x0a;
       bytes.set(part, at);
@@ -236,7 +236,7 @@ class ChunkedFramer extends BaseFramer {
       return this.sink.write(bytes);
     }
     const line = Buffer.allocUnsafe(size.length + 2);
-    line.write(size, 0, "latin1");
+    writeLatin1(line, size, 0);
     line[size.length] = 0x0d;
     line[size.length + 1] = 0x0a;
     const a = this.sink.write(line);

@@ -156,13 +156,28 @@ export function headText(
   return `${text}${framingLines}\r\n`;
 }
 
+type Latin1Writer = (bytes: Buffer, text: string, offset: number) => number;
+
+// Buffer#latin1Write skips Buffer#write's encoding dispatch and argument juggling: half the
+// cost for a short head (bench "13 B Content-Length response"). It is not in Node's docs,
+// so it is feature-tested once, with the documented call as the fallback.
+const latin1Write: Latin1Writer =
+  typeof (Buffer.prototype as { latin1Write?: unknown }).latin1Write === "function"
+    ? (bytes, text, offset) => (bytes as unknown as { latin1Write(t: string, o: number): number }).latin1Write(text, offset)
+    : (bytes, text, offset) => bytes.write(text, offset, "latin1");
+
+/** Writes `text` (latin1, one byte per char) into `bytes` at `offset`; returns the byte count. */
+export function writeLatin1(bytes: Buffer, text: string, offset: number): number {
+  return latin1Write(bytes, text, offset);
+}
+
 /** Writes a latin1 string and then `body` into one fresh array (one allocation, one copy of `body`). */
 export function concatHead(text: string, body: Uint8Array | undefined): Uint8Array {
   const bodyLength = body === undefined ? 0 : body.length;
   // Buffer.allocUnsafe + latin1 write: one allocation for head and body together, so the
   // sink gets a single write (bench: "head+body in one write").
   const bytes = Buffer.allocUnsafe(text.length + bodyLength);
-  bytes.write(text, 0, "latin1");
+  latin1Write(bytes, text, 0);
   if (bodyLength > 0) bytes.set(body as Uint8Array, text.length);
   return bytes;
 }
