@@ -88,10 +88,10 @@ for (const k of KNOWN) (KNOWN_BY_LENGTH[k.lower.length] ??= []).push(k);
 export let lastHeaderId: number = HEADER_OTHER;
 
 /**
- * The header name in `buf[s, e)` (already validated as a token) as a string, shared
- * when it is a well-known spelling; sets {@link lastHeaderId}.
+ * The header name in `buf[s, e)` (already validated as a token) as a shared string when
+ * it is a well-known spelling, else undefined (the caller decodes it); sets {@link lastHeaderId}.
  */
-export function headerName(buf: Uint8Array, s: number, e: number): string {
+export function knownHeaderName(buf: Uint8Array, s: number, e: number): string | undefined {
   const bucket = KNOWN_BY_LENGTH[e - s];
   if (bucket !== undefined) {
     for (let b = 0; b < bucket.length; b++) {
@@ -111,20 +111,20 @@ export function headerName(buf: Uint8Array, s: number, e: number): string {
       }
       if (j === lower.length) {
         lastHeaderId = k.id;
-        return lowerExact ? k.lower : canonExact ? k.canonical : latin1(buf, s, e);
+        return lowerExact ? k.lower : canonExact ? k.canonical : undefined;
       }
     }
   }
   lastHeaderId = HEADER_OTHER;
-  return latin1(buf, s, e);
+  return undefined;
 }
 
 const METHODS: string[] = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"];
 const METHODS_BY_LENGTH: string[][] = [];
 for (const m of METHODS) (METHODS_BY_LENGTH[m.length] ??= []).push(m);
 
-/** The method in `buf[s, e)` (a validated token), shared when it is a standard one (case-sensitive). */
-export function methodName(buf: Uint8Array, s: number, e: number): string {
+/** The method in `buf[s, e)` (a validated token) when it is a standard one (case-sensitive), else undefined. */
+export function knownMethod(buf: Uint8Array, s: number, e: number): string | undefined {
   const bucket = METHODS_BY_LENGTH[e - s];
   if (bucket !== undefined) {
     outer: for (let b = 0; b < bucket.length; b++) {
@@ -133,7 +133,7 @@ export function methodName(buf: Uint8Array, s: number, e: number): string {
       return m;
     }
   }
-  return latin1(buf, s, e);
+  return undefined;
 }
 
 interface Latin1Buffer extends Uint8Array {
@@ -155,10 +155,14 @@ export function asNativeBytes(bytes: Uint8Array): Uint8Array {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** Decodes `buf[s, e)` as latin1 (each byte one code unit). */
+/**
+ * Decodes `buf[s, e)` as latin1 (each byte one code unit). `buf` must come from
+ * {@link asNativeBytes} (then it is a Buffer whenever the native decoder exists).
+ */
 export function latin1(buf: Uint8Array, s: number, e: number): string {
   if (e <= s) return "";
-  if (HAS_LATIN1_SLICE && Buffer.isBuffer(buf)) return (buf as unknown as Latin1Buffer).latin1Slice(s, e);
+  // No Buffer.isBuffer here: asNativeBytes already guarantees it, and this runs per field.
+  if (HAS_LATIN1_SLICE) return (buf as unknown as Latin1Buffer).latin1Slice(s, e);
   let out = "";
   for (let p = s; p < e; p += 4096) {
     out += String.fromCharCode.apply(null, buf.subarray(p, Math.min(e, p + 4096)) as unknown as number[]);
