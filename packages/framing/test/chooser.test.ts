@@ -52,6 +52,7 @@ const cases: Case[] = [
   { reason: "RFC 9110 §15.3.5: forcing content-length on 204 is illegal", first: { status: 204, framing: "content-length" }, request: GET11, expected: "ILLEGAL_FRAMING" },
   { reason: "RFC 9110 §15.3.5: forcing none on 204 is what it gets anyway", first: { status: 204, framing: "none" }, request: GET11, expected: none() },
   { reason: "RFC 9110 §9.3.2: HEAD has no content, keeps the GET's length", first: { status: 200, length: 13 }, request: HEAD11, expected: none(13) },
+  { reason: "RFC 9110 §9.3.2: HEAD keeps the GET's Content-Length header", first: { status: 200, headers: { "Content-Length": "13" } }, request: HEAD10, expected: none(13) },
   { reason: "RFC 9110 §9.3.2: HEAD with the GET body done: its length is kept", first: { status: 200, body: body13, done: true }, request: HEAD11, expected: none(13) },
   { reason: "RFC 9110 §9.3.2: HEAD with unknown length announces none", first: { status: 200 }, request: HEAD11, expected: none() },
   { reason: "RFC 9110 §9.3.2: HEAD ignores a forced strategy (the GET's)", first: { status: 200, framing: "chunked" }, request: HEAD10, expected: none() },
