@@ -143,7 +143,11 @@ function respond(request: HttpRequest, path: string, file: Stats, handle: FileHa
     etag,
     file.mtimeMs,
   );
-  if (precondition === 304) return { status: 304, headers: validators };
+  // RFC 9110 §8.6: a 304 may carry Content-Length only if it equals the 200's. Sent as a
+  // head-only component: a whole response without a body is "done with 0 bytes" to
+  // @k/handler, which then writes Content-Length: 0 (a cache could store that as the size),
+  // or, given the real length, fails with LENGTH_MISMATCH.
+  if (precondition === 304) return headOnly({ status: 304, headers: validators, length: file.size });
   if (precondition === 412) return plainText(412, "Precondition Failed\n");
 
   const type = mime.contentType(extname(path)) || "application/octet-stream";
@@ -169,6 +173,11 @@ function respond(request: HttpRequest, path: string, file: Stats, handle: FileHa
   const head: ResponseHead = { status, headers, length: end - start + 1 };
   if (request.method === "HEAD" || head.length === 0) return head;
   return readFile(head, handle, start, end);
+}
+
+/** A component that is all head: for 304, whose length describes a body that is not sent. */
+async function* headOnly(head: ResponseHead): AsyncGenerator<ResponseHead, void, undefined> {
+  yield head;
 }
 
 /** The component that streams [start, end] of an open file; closes the handle however it ends. */

@@ -148,6 +148,20 @@ describe("conditional requests (RFC 9110 §13)", () => {
     expect(response.status).toBe(304);
     expect(response.body.length).toBe(0);
     expect(response.headers["etag"]).toBe(headers["etag"]);
+    // RFC 9110 §8.6: Content-Length in a 304, if any, is the length a 200 would have.
+    expect(response.headers["content-length"] ?? "200000").toBe("200000");
+  });
+
+  it("keeps the connection usable after a 304 that carries the 200's Content-Length", async () => {
+    const { headers } = await get("/data.bin");
+    const raw = await exchange(
+      demo.port,
+      `GET /data.bin HTTP/1.1\r\nHost: h\r\nIf-None-Match: ${headers["etag"]}\r\n\r\n` +
+        "GET /style.css HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+    );
+    const [notModified, next] = parseResponses(raw, ["GET", "GET"]);
+    expect(notModified!.status).toBe(304);
+    expect(next!.body.toString()).toBe("body{}");
   });
 
   it("answers 304 to If-Modified-Since at Last-Modified and 200 before it", async () => {
