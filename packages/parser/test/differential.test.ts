@@ -29,6 +29,8 @@ const oursFails = (log: readonly string[]): boolean => (log.at(-1) ?? "").starts
  * - whitespace after ";" and around "=" in a chunk extension is BWS (RFC 9112 §7.1.1);
  *   llhttp rejects it.
  * - an empty list element (`chunked,`) is ignored (RFC 9110 §5.6.1.2); llhttp rejects it.
+ * - a response with Transfer-Encoding and Content-Length is read by Transfer-Encoding and
+ *   ends the connection (RFC 9112 §6.3 ¶3); llhttp rejects it.
  */
 function knownWider(input: string | Uint8Array, llhttpError: string, ours: readonly string[]): boolean {
   const text = Buffer.from(toBytes(input)).toString("latin1");
@@ -39,7 +41,12 @@ function knownWider(input: string | Uint8Array, llhttpError: string, ours: reado
   if (llhttpError === "HPE_INVALID_VERSION") return /HTTP\/1\.[2-9][\r\n ]/.test(text);
   // OWS around a field value includes HTAB (RFC 9112 §5), and empty list elements are
   // ignored (RFC 9110 §5.6.1.2); llhttp refuses both in Content-Length/Transfer-Encoding.
-  if (llhttpError === "HPE_INVALID_CONTENT_LENGTH" || llhttpError === "HPE_INVALID_TRANSFER_ENCODING") return owsOrEmptyElement(text);
+  if (llhttpError === "HPE_INVALID_CONTENT_LENGTH" || llhttpError === "HPE_INVALID_TRANSFER_ENCODING") {
+    if (owsOrEmptyElement(text)) return true;
+    // A response with both: Transfer-Encoding overrides Content-Length (RFC 9112 §6.3 ¶3);
+    // we read it chunked and do not reuse the connection, llhttp refuses it.
+    return text.startsWith("HTTP/") && /\r\ntransfer-encoding:/i.test(text) && /\r\ncontent-length:/i.test(text);
+  }
   // chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ) (RFC 9112 §7.1.1):
   // whitespace after ";" and around "=" is allowed; llhttp refuses it.
   if (llhttpError === "HPE_STRICT") return /\r\n[0-9a-fA-F]+;[^\r\n]*[ \t]/.test(text);

@@ -55,9 +55,10 @@ export function runLlhttp(kind: ParserKind, chunks: readonly Uint8Array[], opts:
     body = null;
   };
   parser[NativeHTTPParser.kOnHeaders] = ((fields: string[], url: string) => {
-    // Called for long heads (flushed in parts) and for trailers.
+    // Called for long heads (flushed in parts) and for trailers; with trailers it passes
+    // the message's URL again, which must not leak into the next message's target.
     pendingFields.push(...fields);
-    if (url) pendingUrl += url;
+    if (url && !inBody) pendingUrl += url;
   }) as never;
   parser[NativeHTTPParser.kOnHeadersComplete] = ((major: number, minor: number, fields: string[] | undefined, method: number | undefined, url: string | undefined, status: number | undefined, reason: string | undefined, upgrade: boolean, shouldKeepAlive: boolean) => {
     flush();

@@ -5,6 +5,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createParser, isParseError } from "@k/parser";
 import { escapeBytes, formatFields, runChunks, splitAt } from "./harness.ts";
+import { nativeMethods, runLlhttp } from "./llhttp-peer.ts";
 
 const TCHAR = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const PCHAR = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@%/";
@@ -36,8 +37,10 @@ const framing: fc.Arbitrary<Framing> = fc.oneof(
   }),
 );
 
+// Methods: mostly ones llhttp knows too (so the differential check applies), some any token.
+const method = fc.oneof({ weight: 3, arbitrary: fc.constantFrom("GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "PROPFIND", "M-SEARCH") }, { weight: 1, arbitrary: token });
 const request = fc.record({
-  method: token,
+  method,
   target: chars(PCHAR, 0, 30).map((p) => `/${p}`),
   host: chars("abcdefghijklmnopqrstuvwxyz0123456789.-:", 0, 20),
   fields: fc.array(field, { maxLength: 8 }),
@@ -45,7 +48,7 @@ const request = fc.record({
 });
 type Req = typeof request extends fc.Arbitrary<infer T> ? T : never;
 
-function serialise(r: Req, last: boolean, closeLast: boolean): { wire: string; log: string[] } {
+function serialise(r: Req, last: boolean, closeLast: boolean, eol = "\r\n"): { wire: string; log: string[] } {
   const close = last && closeLast;
   const wireFields: string[] = [`Host:${r.host === "" ? "" : ` ${r.host}`}`];
   const raw: string[] = ["Host", r.host];
@@ -72,7 +75,7 @@ function serialise(r: Req, last: boolean, closeLast: boolean): { wire: string; l
     wireFields.push("Connection: close");
     raw.push("Connection", "close");
   }
-  let wire = `${r.method} ${r.target} HTTP/1.1\r\n${wireFields.join("\r\n")}\r\n\r\n`;
+  let wire = `${r.method} ${r.target} HTTP/1.1${eol}${wireFields.join(eol)}${eol}${eol}`;
   let bodyText = "";
   if (r.framing.kind === "length") {
     wire += body;
@@ -81,10 +84,10 @@ function serialise(r: Req, last: boolean, closeLast: boolean): { wire: string; l
     const f = r.framing;
     f.chunks.forEach((c, i) => {
       const size = c.length.toString(16);
-      wire += `${f.upper ? size.toUpperCase() : size}${f.exts[i] ?? ""}\r\n${c}\r\n`;
+      wire += `${f.upper ? size.toUpperCase() : size}${f.exts[i] ?? ""}${eol}${c}${eol}`;
       bodyText += c;
     });
-    wire += `0${f.exts[4] ?? ""}\r\n${f.trailers.map((t) => `${t.name}: ${t.value}`).join("\r\n")}${f.trailers.length > 0 ? "\r\n" : ""}\r\n`;
+    wire += `0${f.exts[4] ?? ""}${eol}${f.trailers.map((t) => `${t.name}: ${t.value}`).join(eol)}${f.trailers.length > 0 ? eol : ""}${eol}`;
     trailers = f.trailers.flatMap((t) => [t.name, t.value]);
   }
   log.push(`head ${escapeBytes(r.method)} ${escapeBytes(r.target)} 1.1 ${formatFields(raw)} cl=${cl} chunked=${chunked} keepAlive=${close ? 0 : 1} upgrade=0 expect=0`);
@@ -111,9 +114,28 @@ describe("random valid requests", () => {
           const rng = fc.sample(splitPoints(bytes.length), { numRuns: 1, seed })[0]!;
           expect(runChunks("request", [bytes])).toEqual(expected);
           expect(runChunks("request", splitAt(bytes, rng))).toEqual(expected);
+          // Node's llhttp reads the same messages (when it knows every method).
+          if (reqs.every((r) => nativeMethods.includes(r.method))) {
+            const peer = runLlhttp("request", [bytes]);
+            expect(peer.error).toBeNull();
+            expect(peer.log).toEqual(expected.map((l) => l.replace(/ cl=.*$/, "")));
+          }
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it("parse to the same model with bare LF line ends under allowBareLF, and fail without it", () => {
+    fc.assert(
+      fc.property(fc.array(request, { minLength: 1, maxLength: 3 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (reqs, seed) => {
+        const parts = reqs.map((r, i) => serialise(r, i === reqs.length - 1, false, "\n"));
+        const bytes = Buffer.from(parts.map((p) => p.wire).join(""), "latin1");
+        const points = fc.sample(splitPoints(bytes.length), { numRuns: 1, seed })[0]!;
+        expect(runChunks("request", splitAt(bytes, points), { options: { allowBareLF: true } })).toEqual(parts.flatMap((p) => p.log));
+        expect(runChunks("request", [bytes]).at(-1)).toMatch(/^error (INVALID_LINE_ENDING|INVALID_VERSION) @/);
+      }),
+      { numRuns: 150 },
     );
   });
 });
