@@ -4,8 +4,9 @@
 // What it does, in order:
 //   1. picks the load generator: Debian's wrk (installed by bench/setup.sh when missing and we
 //      are root), else autocannon from node_modules/.bin (slower; figures marked as such);
-//   2. starts both servers pinned to core 0 (`taskset -c 0`) and runs the load generator on
-//      core 1 (`taskset -c 1`) when taskset exists and there are >= 2 cores;
+//   2. builds k-demo (`tsc -b apps/demo`, incremental), starts both servers pinned to core 0
+//      (`taskset -c 0`) and runs the load generator on core 1 (`taskset -c 1`) when taskset
+//      exists and there are >= 2 cores;
 //   3. verifies each server before loading it: one /hello and one /stream request (status,
 //      body, framing headers) and 16 pipelined requests of each answered in order with the
 //      right bodies. A server that fails is not measured (k-demo failing -> node:http only, exit 1);
@@ -13,7 +14,9 @@
 //      warm-up per server, then alternating A/B rounds (ABBA order, so slow drift on a noisy
 //      shared machine hits both sides alike), 50 connections on 127.0.0.1;
 //   5. prints a markdown table: median req/s, median p50/p99 latency, k-demo/node:http ratio,
-//      and the issue's targets (hello >= 1.2x; pipelined >= 3x node:http pipelined).
+//      the issue's targets (hello >= 1.2x; pipelined >= 3x node:http pipelined), and requests
+//      per CPU-second each server used (read from /proc: steadier than req/s when other
+//      processes share the cores).
 //
 // It does not benchmark the parser or framing alone (packages/*/bench do) and does not write
 // BENCHMARKS.md: figures there are pasted from a run, with the date and machine noted.
@@ -22,7 +25,7 @@
 //                            [--configs hello,stream,hello-pipelined,stream-pipelined]
 //                            [--tool wrk|autocannon] [--json results.json]
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { connect, createServer } from "node:net";
 import { availableParallelism, cpus, loadavg } from "node:os";
@@ -36,6 +39,7 @@ const K_DEMO_CLI = fileURLToPath(new URL("../apps/demo/dist/cli.js", import.meta
 const SETUP = fileURLToPath(new URL("setup.sh", import.meta.url));
 const PIPELINE_LUA = fileURLToPath(new URL("pipeline.lua", import.meta.url));
 const REPORT_LUA = fileURLToPath(new URL("report.lua", import.meta.url));
+const TSC = fileURLToPath(new URL("../node_modules/typescript/bin/tsc", import.meta.url));
 const AUTOCANNON = fileURLToPath(new URL("../node_modules/.bin/autocannon", import.meta.url));
 
 const STREAM_BYTES = 65_536;
@@ -169,6 +173,38 @@ async function stopServer(server) {
   clearTimeout(timer);
 }
 
+const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout?.trim()) || 100;
+
+/** utime + stime (ticks) of a /proc stat line; fields counted after the ")" that ends comm. */
+function statTicks(stat) {
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+}
+
+/**
+ * CPU seconds used so far by `pid` and its live children (cluster workers, if any). On a shared
+ * machine a server's req/s moves with whatever else runs; requests per CPU-second it used does
+ * much less, so the table reports both.
+ */
+function cpuSeconds(pid) {
+  let ticks = 0;
+  try {
+    ticks += statTicks(readFileSync(`/proc/${pid}/stat`, "utf8")).ticks;
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const child = statTicks(readFileSync(`/proc/${entry}/stat`, "utf8"));
+        if (child.ppid === pid) ticks += child.ticks;
+      } catch {
+        // gone between readdir and read
+      }
+    }
+  } catch {
+    return Number.NaN; // no /proc: the efficiency column shows "?"
+  }
+  return ticks / CLK_TCK;
+}
+
 function rssMiB(pid) {
   try {
     const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -296,7 +332,15 @@ async function verify(server) {
 // ---------------------------------------------------------------------------------------------
 // Load runs
 
+/** One load run against `server`, with the CPU the server spent during it. */
 function runLoad(server, config, seconds) {
+  const before = cpuSeconds(server.pid);
+  const result = runTool(server, config, seconds);
+  const cpu = cpuSeconds(server.pid) - before;
+  return { ...result, cpu, perCpu: cpu > 0 ? result.requests / cpu : Number.NaN };
+}
+
+function runTool(server, config, seconds) {
   const url = `${server.base}${config.path}`;
   if (TOOL === "wrk") {
     const args = ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "--timeout", "5s", "-s", config.pipelined ? PIPELINE_LUA : REPORT_LUA, url];
@@ -310,6 +354,7 @@ function runLoad(server, config, seconds) {
     if (line === undefined) throw new Error(`wrk printed no summary:\n${out}`);
     const r = JSON.parse(line.slice("K_BENCH_JSON ".length));
     return {
+      requests: r.requests,
       rps: r.requests / (r.duration_us / 1e6),
       p50ms: r.p50_us / 1e3,
       p99ms: r.p99_us / 1e3,
@@ -326,6 +371,7 @@ function runLoad(server, config, seconds) {
   });
   const r = JSON.parse(out);
   return {
+    requests: r.requests.total,
     rps: r.requests.total / (r.duration || seconds),
     p50ms: r.latency.p50,
     p99ms: r.latency.p99,
@@ -366,8 +412,14 @@ try {
   const nodeProblems = await verify(servers[0]);
   if (nodeProblems.length > 0) throw new Error(`node:http failed verification: ${nodeProblems.join("; ")}`);
 
-  if (!existsSync(K_DEMO_CLI)) {
-    kDemoProblem = "k-demo is not built (apps/demo/dist/cli.js missing): run `npm run build` first";
+  // `npm run bench` builds only packages with a bench script, so k-demo could be stale or
+  // missing: build it here (incremental `tsc -b`, a no-op when dist/ is current) so the figures
+  // are for the source in the tree.
+  const build = spawnSync(process.execPath, [TSC, "-b", "apps/demo"], { cwd: ROOT, encoding: "utf8", timeout: 300_000 });
+  if (build.status !== 0) {
+    kDemoProblem = `k-demo does not build (tsc -b apps/demo): ${`${build.stdout}${build.stderr}`.trim().split("\n").slice(0, 5).join(" / ")}`;
+  } else if (!existsSync(K_DEMO_CLI)) {
+    kDemoProblem = "k-demo is not built (apps/demo/dist/cli.js missing after tsc -b)";
   } else {
     try {
       const port = await freePort();
@@ -395,7 +447,8 @@ try {
         results[config.name][server.name].push(r);
         log(
           `${config.name.padEnd(16)} round ${round + 1} ${server.name.padEnd(9)} ${fmtInt(r.rps).padStart(9)} req/s  ` +
-            `p50 ${fmtMs(r.p50ms)} ms  p99 ${fmtMs(r.p99ms)} ms  ${r.mibps.toFixed(1)} MiB/s${r.errors ? `  ERRORS ${r.errors}` : ""}`,
+            `p50 ${fmtMs(r.p50ms)} ms  p99 ${fmtMs(r.p99ms)} ms  ${r.mibps.toFixed(1)} MiB/s  ` +
+            `server CPU ${r.cpu.toFixed(2)} s = ${fmtInt(r.perCpu)} req/CPU-s${r.errors ? `  ERRORS ${r.errors}` : ""}`,
         );
       }
     }
@@ -411,26 +464,31 @@ try {
           max: Math.max(...runs.map((r) => r.rps)),
           p50ms: median(runs.map((r) => r.p50ms)),
           p99ms: median(runs.map((r) => r.p99ms)),
+          perCpu: median(runs.map((r) => r.perCpu)),
           errors: runs.reduce((sum, r) => sum + r.errors, 0),
         };
 
   const lines = [];
   lines.push(`${TOOL}, ${CONNECTIONS} connections${PINNED ? ", servers on core 0, load on core 1" : ""}, ${ROUNDS} x ${DURATION_S} s ABBA rounds; medians (req/s range in brackets)`);
   lines.push("");
-  lines.push("| configuration | node:http req/s | k-demo req/s | k-demo / node:http | target | node:http p50 / p99 ms | k-demo p50 / p99 ms |");
-  lines.push("| --- | ---: | ---: | ---: | --- | ---: | ---: |");
+  lines.push(
+    "| configuration | node:http req/s | k-demo req/s | k-demo / node:http | target | node:http p50 / p99 ms | k-demo p50 / p99 ms | req per server CPU-s: node:http / k-demo (ratio) |",
+  );
+  lines.push("| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |");
   const table = {};
   for (const config of CONFIGS) {
     const n = summarize(results[config.name]["node:http"]);
     const k = summarize(results[config.name]["k-demo"]);
     const ratio = k === undefined ? undefined : k.rps / n.rps;
-    table[config.name] = { node: n, kDemo: k, ratio };
+    const cpuRatio = k === undefined ? undefined : k.perCpu / n.perCpu;
+    table[config.name] = { node: n, kDemo: k, ratio, cpuRatio };
     const label = config.pipelined ? `${config.name.replace("-pipelined", "")} pipelined x${DEPTH}` : config.name;
     const cell = (s) => (s === undefined ? "not measured" : `${fmtInt(s.rps)} [${fmtInt(s.min)}–${fmtInt(s.max)}]${s.errors ? ` (${s.errors} errors)` : ""}`);
+    const perCpu = (s) => (s === undefined ? "–" : Number.isNaN(s.perCpu) ? "?" : fmtInt(s.perCpu));
     const lat = (s) => (s === undefined ? "–" : `${fmtMs(s.p50ms)} / ${fmtMs(s.p99ms)}`);
     const verdict = ratio === undefined || config.target === undefined ? "" : ratio >= config.target ? " met" : " NOT met";
     lines.push(
-      `| ${label} \`${config.path}\` | ${cell(n)} | ${cell(k)} | ${ratio === undefined ? "–" : `${ratio.toFixed(2)}x`} | ${config.targetText}${verdict} | ${lat(n)} | ${lat(k)} |`,
+      `| ${label} \`${config.path}\` | ${cell(n)} | ${cell(k)} | ${ratio === undefined ? "–" : `${ratio.toFixed(2)}x`} | ${config.targetText}${verdict} | ${lat(n)} | ${lat(k)} | ${perCpu(n)} / ${perCpu(k)}${cpuRatio === undefined || Number.isNaN(cpuRatio) ? "" : ` (${cpuRatio.toFixed(2)}x)`} |`,
     );
   }
   lines.push("");
