@@ -1,5 +1,6 @@
 // pause(): a callback stops the current push; the caller re-pushes the remainder later.
 // Whatever callback pauses, the events must be the same as an unpaused run.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createParser } from "@k/parser";
 import type { Parser } from "@k/parser";
@@ -15,7 +16,7 @@ const pipeline = Buffer.from(messages.join(""), "latin1");
 /** Stream offsets where each message ends. */
 const boundaries = messages.map((_, i) => messages.slice(0, i + 1).join("").length);
 
-type PauseAt = "onHead" | "onBody" | "onComplete";
+type PauseAt = "onHead" | "onBody" | "onComplete" | ((callback: string) => boolean);
 
 /** Runs `bytes` pausing in every `pauseAt` callback; returns the log and the push results. */
 function runPaused(bytes: Uint8Array, pauseAt: PauseAt, chunkSize = bytes.length): { log: string[]; stops: number[] } {
@@ -31,16 +32,16 @@ function runPaused(bytes: Uint8Array, pauseAt: PauseAt, chunkSize = bytes.length
     onHead(head) {
       flush();
       log.push(formatHead("request", head));
-      if (pauseAt === "onHead") parser.pause();
+      if (pauseAt === "onHead" || (typeof pauseAt === "function" && pauseAt("onHead"))) parser.pause();
     },
     onBody(b) {
       body = (body ?? "") + Buffer.from(b).toString("latin1");
-      if (pauseAt === "onBody") parser.pause();
+      if (pauseAt === "onBody" || (typeof pauseAt === "function" && pauseAt("onBody"))) parser.pause();
     },
     onComplete(trailers) {
       flush();
       log.push(`complete ${formatFields(trailers)}`);
-      if (pauseAt === "onComplete") parser.pause();
+      if (pauseAt === "onComplete" || (typeof pauseAt === "function" && pauseAt("onComplete"))) parser.pause();
     },
   });
   for (let from = 0; from < bytes.length; from += chunkSize) {
@@ -109,5 +110,16 @@ describe("pause()", () => {
     expect(heads).toEqual(["/1"]);
     expect(parser.push(pipeline.subarray(used))).toBe(boundaries[1]! - boundaries[0]!);
     expect(heads).toEqual(["/1", "/2"]);
+  });
+
+  it("gives the same log for random pauses in random callbacks at random piece sizes", () => {
+    fc.assert(
+      fc.property(fc.array(fc.boolean(), { minLength: 1, maxLength: 32 }), fc.integer({ min: 1, max: 64 }), (decisions, size) => {
+        let k = 0;
+        const decide = (): boolean => decisions[k++ % decisions.length]!;
+        expect(runPaused(pipeline, decide, size).log).toEqual(unpaused);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -140,6 +140,27 @@ describe("random valid requests", () => {
   });
 });
 
+describe("obs-fold under allowObsFold", () => {
+  it("joins a value folded at any of its inner spaces back into the same value", () => {
+    fc.assert(
+      fc.property(fc.array(field, { minLength: 1, maxLength: 5 }), fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }), fc.constantFrom(" ", "\t", "  \t"), (fields, foldAt, indent) => {
+        // A single space between two visible bytes may become an obs-fold (CRLF + RWS).
+        let k = 0;
+        const lines = fields.map((f) => `${f.name}: ${f.value.replace(/(?<=[^ \t]) (?=[^ \t])/g, () => (foldAt[k++ % foldAt.length] ? `\r\n${indent}` : " "))}`);
+        const wire = Buffer.from(`GET / HTTP/1.1\r\nHost: a\r\n${lines.join("\r\n")}\r\n\r\n`, "latin1");
+        const raw = ["Host", "a", ...fields.flatMap((f) => [f.name, f.value])];
+        const folded = wire.includes("\r\n" + indent);
+        const lenient = runChunks("request", [wire], { options: { allowObsFold: true } });
+        expect(lenient).toEqual([`head GET / 1.1 ${formatFields(raw)} cl=-1 chunked=0 keepAlive=1 upgrade=0 expect=0`, "complete []"]);
+        const strict = runChunks("request", [wire]);
+        if (folded) expect(strict.at(-1)).toMatch(/^error OBS_FOLD @/);
+        else expect(strict).toEqual(lenient);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe("random valid responses", () => {
   const response = fc.record({
     status: fc.integer({ min: 200, max: 599 }).filter((s) => s !== 204 && s !== 304),
