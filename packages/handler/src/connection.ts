@@ -501,7 +501,12 @@ class HttpConnection implements Connection {
     this.#serving = true;
     // A microtask later: the component never runs inside a parser callback.
     queueMicrotask(() => {
-      void this.#serve(ex);
+      // #serve handles every component failure itself; this catch is for our own bugs, so
+      // that they never become an unhandled rejection that takes the process down.
+      this.#serve(ex).catch((error: unknown) => {
+        this.#report(error, ex.request ?? undefined);
+        this.#destroy(error instanceof Error ? error : new Error(String(error)));
+      });
     });
   }
 

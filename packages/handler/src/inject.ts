@@ -52,7 +52,7 @@ export interface InjectResponse {
 export function inject(
   handler: RequestHandler,
   request: InjectRequest = {},
-  options: Omit<ConnectionOptions, "handler"> = {},
+  options: Partial<ConnectionOptions> = {},
 ): Promise<InjectResponse> {
   const method = request.method ?? "GET";
   const version = request.version ?? "1.1";
