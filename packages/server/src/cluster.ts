@@ -44,9 +44,16 @@ function isOurs(message: unknown): message is Message {
   return typeof message === "object" && message !== null && TAG in message;
 }
 
-/** True in a process the @k/server primary forked. */
-export function isServerWorker(): boolean {
-  return cluster.isWorker && process.env[WORKER_ENV] === "1";
+let claimed = false;
+
+/**
+ * True (once) in a process the @k/server primary forked: the first clustered serve() of a
+ * worker is the one the primary forked it for; later calls are not.
+ */
+export function claimWorkerRole(): boolean {
+  if (claimed || !cluster.isWorker || process.env[WORKER_ENV] !== "1") return false;
+  claimed = true;
+  return true;
 }
 
 /** The worker side: listen on the primary's port, report, close on the primary's request. */
@@ -118,7 +125,10 @@ class ClusterPrimary implements Server {
   #onStarted: { resolve: () => void; reject: (e: ServerError) => void } | undefined = undefined;
   #onAllExited: (() => void) | undefined = undefined;
 
-  constructor(count: number, port: number, options: ServeOptions) {
+  #onClosed: () => void;
+
+  constructor(count: number, port: number, options: ServeOptions, onClosed: () => void) {
+    this.#onClosed = onClosed;
     this.#count = count;
     this.#port = port;
     this.#gracePeriod = options.gracePeriod ?? defaultGracePeriod;
@@ -193,7 +203,7 @@ class ClusterPrimary implements Server {
   }
 
   close(): Promise<void> {
-    this.#closing ??= this.#stopAll(false);
+    this.#closing ??= this.#stopAll(false).then(this.#onClosed);
     return this.#closing;
   }
 
@@ -220,9 +230,22 @@ class ClusterPrimary implements Server {
   }
 }
 
+// Workers re-run the main module and cannot tell two clustered serve() calls apart.
+let primaryActive = false;
+
 /** The primary side: fork `count` workers and resolve once all of them listen. */
 export async function serveCluster(count: number, options: ServeOptions): Promise<Server> {
-  const host = options.host ?? defaultHost;
-  const port = options.port === undefined || options.port === 0 ? await pickPort(host) : options.port;
-  return new ClusterPrimary(count, port, options).start();
+  if (primaryActive) {
+    throw new ServerError("INVALID_OPTION", "only one serve() with workers can run per process");
+  }
+  primaryActive = true;
+  const release = (): void => { primaryActive = false; };
+  try {
+    const host = options.host ?? defaultHost;
+    const port = options.port === undefined || options.port === 0 ? await pickPort(host) : options.port;
+    return await new ClusterPrimary(count, port, options, release).start();
+  } catch (error) {
+    release();
+    throw error;
+  }
 }

@@ -3,7 +3,7 @@
  * cluster primary, and acting as one of its workers.
  */
 import cluster from "node:cluster";
-import { isServerWorker, serveCluster, serveInWorker } from "./cluster.js";
+import { claimWorkerRole, serveCluster, serveInWorker } from "./cluster.js";
 import { validateOptions } from "./options.js";
 import type { ServeOptions } from "./options.js";
 import { listen } from "./tcp-server.js";
@@ -30,8 +30,12 @@ import type { Server } from "./tcp-server.js";
  */
 export async function serve(options: ServeOptions): Promise<Server> {
   validateOptions(options);
-  if (isServerWorker()) return serveInWorker(options);
   const workers = options.workers ?? 0;
-  if (workers > 1 && cluster.isPrimary) return serveCluster(workers, options);
+  if (workers > 1) {
+    if (cluster.isPrimary) return serveCluster(workers, options);
+    // The worker's own call with the same options; any other serve() in a worker (a metrics
+    // listener with workers unset, say) is an ordinary in-process server.
+    if (claimWorkerRole()) return serveInWorker(options);
+  }
   return listen(options);
 }
