@@ -36,7 +36,12 @@ async function main(): Promise<void> {
   const rootStats = await stat(root).catch(() => null);
   if (rootStats === null || !rootStats.isDirectory()) fail(`--root ${root} is not a directory`, 2);
 
-  const log = options.quiet ? null : options.log;
+  let log = options.quiet ? null : options.log;
+  // A reader that went away (`k-demo --log clf | head`) must not take the server down with
+  // EPIPE: the access log stops, serving goes on.
+  process.stdout.on("error", () => {
+    log = null;
+  });
   let server: Server;
   try {
     server = await serve({
@@ -56,6 +61,7 @@ async function main(): Promise<void> {
         ? {}
         : {
             onResponse(info) {
+              if (log === null) return;
               const line = formatAccessLog(log, {
                 remoteAddress: info.request.remoteAddress,
                 method: info.request.method,
