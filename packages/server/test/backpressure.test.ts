@@ -1,0 +1,63 @@
+import { connect as netConnect } from "node:net";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { serve } from "@k/server";
+import type { Server } from "@k/server";
+import { until } from "./helpers.ts";
+
+const TOTAL = 64 * 1024 * 1024;
+const PART = 64 * 1024;
+
+describe("backpressure over a real socket", () => {
+  let server: Server;
+  let produced = 0;
+  beforeAll(async () => {
+    const part = new Uint8Array(PART).fill(0x6b);
+    server = await serve({
+      handler: () => (async function* () {
+        yield { status: 200, headers: { "content-type": "application/octet-stream" }, length: TOTAL };
+        for (let sent = 0; sent < TOTAL; sent += PART) {
+          produced += PART;
+          yield part;
+        }
+      })(),
+    });
+  });
+  afterAll(() => server.close());
+
+  test("stops producing for a client that does not read, and resumes on drain", async () => {
+    const socket = netConnect({ port: server.address.port, host: "127.0.0.1" });
+    socket.pause();
+    await new Promise((resolve) => socket.once("connect", resolve));
+    socket.write("GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+
+    // Wait until production stalls: the same count on 20 polls in a row.
+    let last = -1;
+    let still = 0;
+    await until(() => {
+      still = produced === last ? still + 1 : 0;
+      last = produced;
+      return still >= 20 && produced > 0;
+    }, "the producer to stall");
+    // Socket buffers on loopback hold a few MiB; without backpressure all 64 MiB would be made.
+    expect(produced).toBeLessThan(24 * 1024 * 1024);
+
+    let bodyBytes = -1;
+    let received = 0;
+    let head = "";
+    socket.on("data", (chunk: Buffer) => {
+      received += chunk.length;
+      if (bodyBytes === -1) {
+        head += chunk.toString("latin1");
+        const end = head.indexOf("\r\n\r\n");
+        if (end !== -1) bodyBytes = received - (end + 4);
+      } else {
+        bodyBytes += chunk.length;
+      }
+    });
+    socket.resume();
+    await new Promise((resolve) => socket.once("close", resolve));
+    expect(head).toMatch(/^HTTP\/1\.1 200 /);
+    expect(bodyBytes).toBe(TOTAL);
+    expect(produced).toBe(TOTAL);
+  });
+});
