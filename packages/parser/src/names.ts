@@ -94,29 +94,39 @@ export let lastHeaderId: number = HEADER_OTHER;
 export function knownHeaderName(buf: Uint8Array, s: number, e: number): string | undefined {
   const bucket = KNOWN_BY_LENGTH[e - s];
   if (bucket !== undefined) {
+    const first = buf[s]! | 0x20;
     for (let b = 0; b < bucket.length; b++) {
       const k = bucket[b]!;
-      const lower = k.lowerCodes;
-      const canon = k.canonicalCodes;
-      let lowerExact = true;
-      let canonExact = true;
-      let j = 0;
-      for (; j < lower.length; j++) {
-        const c = buf[s + j]!;
-        // `| 0x20` folds A-Z onto a-z; the other bytes of a known name ('-') already
-        // have the bit set, and a token byte cannot fold onto a letter or '-' unless it is one.
-        if ((c | 0x20) !== lower[j]) break;
-        if (c !== lower[j]) lowerExact = false;
-        if (c !== canon[j]) canonExact = false;
-      }
-      if (j === lower.length) {
+      if (k.lowerCodes[0] !== first) continue;
+      // Exact spellings first (one compare per byte): clients send one of these nearly always.
+      if (sameBytes(buf, s, k.canonicalCodes)) {
         lastHeaderId = k.id;
-        return lowerExact ? k.lower : canonExact ? k.canonical : undefined;
+        return k.canonical;
+      }
+      if (sameBytes(buf, s, k.lowerCodes)) {
+        lastHeaderId = k.id;
+        return k.lower;
+      }
+      if (sameBytesFolded(buf, s, k.lowerCodes)) {
+        lastHeaderId = k.id;
+        return undefined;
       }
     }
   }
   lastHeaderId = HEADER_OTHER;
   return undefined;
+}
+
+function sameBytes(buf: Uint8Array, s: number, codes: Uint8Array): boolean {
+  for (let j = 0; j < codes.length; j++) if (buf[s + j] !== codes[j]) return false;
+  return true;
+}
+
+function sameBytesFolded(buf: Uint8Array, s: number, lower: Uint8Array): boolean {
+  // `| 0x20` folds A-Z onto a-z; the other bytes of a known name ('-') already have the
+  // bit set, and a token byte cannot fold onto a letter or '-' unless it is one.
+  for (let j = 0; j < lower.length; j++) if ((buf[s + j]! | 0x20) !== lower[j]) return false;
+  return true;
 }
 
 const METHODS: string[] = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"];

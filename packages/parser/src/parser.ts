@@ -30,7 +30,7 @@ import {
   latin1,
 } from "./names.js";
 import { defaultParserOptions } from "./options.js";
-import { FIELD_VCHAR, HEX, QDTEXT, QUOTED_PAIR, TARGET, TARGET_START, TOKEN } from "./tables.js";
+import { FIELD_OK, FIELD_VCHAR, HEX, QDTEXT, QUOTED_PAIR, TARGET, TARGET_START, TOKEN } from "./tables.js";
 import type {
   HttpVersion,
   MessageHead,
@@ -94,19 +94,22 @@ const HAS_BUFFER = typeof Buffer === "function";
 
 const CRLFCRLF: Uint8Array = HAS_BUFFER ? Buffer.from("\r\n\r\n", "latin1") : EMPTY;
 
-/** One shape for every head (all fields set in the constructor) so engines keep one hidden class. */
+/**
+ * One shape for every head (all fields set once, in the constructor, in one order) so
+ * engines keep one hidden class. `declare` fields: no define-then-assign per field.
+ */
 class Head implements MessageHead {
-  method: string;
-  target: string;
-  status: number;
-  reason: string;
-  version: HttpVersion;
-  rawHeaders: string[];
-  contentLength: number;
-  chunked: boolean;
-  keepAlive: boolean;
-  upgrade: boolean;
-  expectContinue: boolean;
+  declare method: string;
+  declare target: string;
+  declare status: number;
+  declare reason: string;
+  declare version: HttpVersion;
+  declare rawHeaders: string[];
+  declare contentLength: number;
+  declare chunked: boolean;
+  declare keepAlive: boolean;
+  declare upgrade: boolean;
+  declare expectContinue: boolean;
   constructor(
     method: string,
     target: string,
@@ -114,6 +117,11 @@ class Head implements MessageHead {
     reason: string,
     version: HttpVersion,
     rawHeaders: string[],
+    contentLength: number,
+    chunked: boolean,
+    keepAlive: boolean,
+    upgrade: boolean,
+    expectContinue: boolean,
   ) {
     this.method = method;
     this.target = target;
@@ -121,11 +129,11 @@ class Head implements MessageHead {
     this.reason = reason;
     this.version = version;
     this.rawHeaders = rawHeaders;
-    this.contentLength = -1;
-    this.chunked = false;
-    this.keepAlive = false;
-    this.upgrade = false;
-    this.expectContinue = false;
+    this.contentLength = contentLength;
+    this.chunked = chunked;
+    this.keepAlive = keepAlive;
+    this.upgrade = upgrade;
+    this.expectContinue = expectContinue;
   }
 }
 
@@ -500,7 +508,12 @@ class HttpParser implements Parser {
       // Inside a head decoded up front, String#indexOf (a fast builtin) finds the line
       // end; elsewhere Buffer#indexOf (native memchr), still no per-byte JS loop.
       const hs = this.#hStart;
-      const lf = buf === this.#hBuf && i >= hs && i < this.#hEnd ? hs + this.#hStr.indexOf("\n", i - hs) : buf.indexOf(LF, i);
+      const lf =
+        buf === this.#hBuf && i >= hs && i < this.#hEnd
+          ? hs + this.#hStr.indexOf("\n", i - hs)
+          : n - i <= 16
+            ? findLF(buf, i, n) // tiny pushes: a JS loop beats the native call's fixed cost
+            : buf.indexOf(LF, i);
       if (this.#lineLen > 0 || lf === -1) {
         if (this.#lineLen === 0) this.#lineOffset = base + i;
         const end = lf === -1 ? n : lf + 1;
@@ -547,6 +560,8 @@ class HttpParser implements Parser {
     const me = p;
     const ts = ++p;
     if (p >= n || buf[p] !== 0x2f) return -1; // origin-form only; others take the full path
+    // Four bytes per test while they last: one branch instead of four (benchmark: browser GET).
+    while (p + 4 <= n && (TARGET[buf[p]!]! & TARGET[buf[p + 1]!]! & TARGET[buf[p + 2]!]! & TARGET[buf[p + 3]!]!) !== 0) p += 4;
     while (p < n && TARGET[buf[p]!] === 1) p++;
     if (p >= n || buf[p] !== SP || p - ts > this.#maxTargetLength) return -1;
     const te = p++;
@@ -579,13 +594,16 @@ class HttpParser implements Parser {
         break;
       }
       const ns = p;
+      while (p + 4 <= n && (TOKEN[buf[p]!]! & TOKEN[buf[p + 1]!]! & TOKEN[buf[p + 2]!]! & TOKEN[buf[p + 3]!]!) !== 0) p += 4;
       while (p < n && TOKEN[buf[p]!] === 1) p++;
       if (p === ns || p >= n || buf[p] !== COLON) return -1;
       const ne = p++;
       while (p < n && (buf[p] === SP || buf[p] === HTAB)) p++;
       const vs = p;
-      // FIELD_VCHAR is 0 only for CTLs (but HTAB) and DEL: the loop stops at CR or a bad byte.
-      while (p < n && FIELD_VCHAR[buf[p]!] !== 0) p++;
+      // FIELD_OK is 0 only for CTLs (but HTAB) and DEL: the loops stop at CR or a bad
+      // byte; four bytes per test while they last (one branch instead of four).
+      while (p + 4 <= n && (FIELD_OK[buf[p]!]! & FIELD_OK[buf[p + 1]!]! & FIELD_OK[buf[p + 2]!]! & FIELD_OK[buf[p + 3]!]!) !== 0) p += 4;
+      while (p < n && FIELD_OK[buf[p]!] === 1) p++;
       if (p + 1 >= n || buf[p] !== CR || buf[p + 1] !== LF) return -1;
       let ve = p;
       while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HTAB)) ve--;
@@ -668,7 +686,10 @@ class HttpParser implements Parser {
       grown.set(line.subarray(0, this.#lineLen));
       this.#line = line = grown;
     }
-    line.set(buf.subarray(from, from + take), this.#lineLen);
+    if (take <= 16) {
+      // Tiny pushes (a byte at a time): a loop avoids allocating a subarray view per push.
+      for (let k = 0, o = this.#lineLen; k < take; k++) line[o + k] = buf[from + k]!;
+    } else line.set(buf.subarray(from, from + take), this.#lineLen);
     this.#lineLen = need;
     if (take < to - from) {
       // The section limit falls inside these bytes.
@@ -1153,13 +1174,19 @@ class HttpParser implements Parser {
       // RFC 9112 §6.3 item 8: no length → the body runs until the connection closes.
       if (!bodiless && !chunked && contentLength < 0) keepAlive = false;
     }
-    const head = new Head(this.#method, this.#target, this.#status, this.#reason, version, fields);
-    head.contentLength = contentLength;
-    head.chunked = chunked;
-    head.keepAlive = keepAlive;
-    head.upgrade = request ? (hasUpgrade && (conn & CONN_UPGRADE) !== 0) || this.#method === "CONNECT" : this.#status === 101;
-    head.expectContinue = request && expectContinue;
-    this.#head = head;
+    this.#head = new Head(
+      this.#method,
+      this.#target,
+      this.#status,
+      this.#reason,
+      version,
+      fields,
+      contentLength,
+      chunked,
+      keepAlive,
+      request ? (hasUpgrade && (conn & CONN_UPGRADE) !== 0) || this.#method === "CONNECT" : this.#status === 101,
+      request && expectContinue,
+    );
     this.#keepAlive = keepAlive;
     this.#state = S_HEAD_READY;
   }
@@ -1311,6 +1338,11 @@ class HttpParser implements Parser {
     this.#remaining = size;
     this.#state = S_CHUNK_DATA;
   }
+}
+
+function findLF(buf: Uint8Array, i: number, n: number): number {
+  for (; i < n; i++) if (buf[i] === LF) return i;
+  return -1;
 }
 
 interface CodingState {

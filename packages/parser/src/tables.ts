@@ -49,6 +49,11 @@ export const FIELD_VCHAR: Uint8Array = table((t) => {
   for (let c = 0x80; c <= 0xff; c++) t[c] = 2;
 });
 
+/** 1 for every byte allowed in a field value (HTAB, SP, VCHAR, obs-text): FIELD_VCHAR as a 0/1 mask. */
+export const FIELD_OK: Uint8Array = table((t) => {
+  for (let c = 0; c < 256; c++) t[c] = FIELD_VCHAR[c] === 0 ? 0 : 1;
+});
+
 /** HEXDIG: the digit value plus one (0 = not a hex digit), so one load gives both. */
 export const HEX: Uint8Array = table((t) => {
   for (let c = 0; c < 10; c++) t[0x30 + c] = c + 1;
