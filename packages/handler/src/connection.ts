@@ -657,6 +657,11 @@ class HttpConnection implements Connection {
     if (!Number.isInteger(status) || status < 200 || status > 599) {
       throw new HttpError(500, `invalid response status ${String(status)}`, { code: "BAD_RESPONSE" });
     }
+    if (status < 300 && ex.head !== null && ex.head.method === "CONNECT") {
+      // RFC 9110 §9.3.6: a 2xx to CONNECT turns the connection into a tunnel, which this
+      // lifecycle does not do; answering 2xx and carrying on would desynchronise the client.
+      throw new HttpError(501, "CONNECT tunnels are not supported", { code: "BAD_RESPONSE" });
+    }
     const scan: HeaderScan = { close: false, date: false };
     const headers = copyHeaders(head.headers, scan);
     const h = ex.head;

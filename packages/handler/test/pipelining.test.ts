@@ -167,12 +167,19 @@ describe("shutdown", () => {
 });
 
 describe("Upgrade", () => {
-  it("answers a request with Upgrade as plain HTTP", async () => {
-    const h = connect({ handler: () => ({ status: 200, body: "plain" }) });
-    h.transport.send(get("/", "Connection: upgrade\r\nUpgrade: websocket\r\n"));
-    await until(() => readResponses(h.transport.output()).responses.length === 1);
-    const r = readResponses(h.transport.output()).responses[0]!;
-    expect(r.status).toBe(200);
-    expect(r.text).toBe("plain");
+  it("answers a request with Upgrade as plain HTTP and keeps parsing the requests after it", async () => {
+    const h = connect({ handler: (req) => ({ status: 200, body: req.path }) });
+    h.transport.send(get("/1", "Connection: upgrade\r\nUpgrade: websocket\r\n") + get("/2"));
+    await until(() => readResponses(h.transport.output()).responses.length === 2);
+    const { responses } = readResponses(h.transport.output());
+    expect(responses.map((r) => [r.status, r.text])).toEqual([[200, "/1"], [200, "/2"]]);
+    expect(responses[0]!.headers.has("upgrade")).toBe(false);
+  });
+
+  it("answers 501 instead of a 2xx to CONNECT, which would open a tunnel", async () => {
+    const h = connect({ handler: () => ({ status: 200, body: "" }) });
+    h.transport.send("CONNECT a.com:443 HTTP/1.1\r\nHost: a.com:443\r\n\r\n" + get("/2"));
+    await until(() => readResponses(h.transport.output()).responses.length === 2);
+    expect(readResponses(h.transport.output()).responses.map((r) => r.status)).toEqual([501, 200]);
   });
 });
