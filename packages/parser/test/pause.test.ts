@@ -1,5 +1,7 @@
 // pause(): a callback stops the current push; the caller re-pushes the remainder later.
-// Whatever callback pauses, the events must be the same as an unpaused run.
+// Whatever callback pauses, the events must be the same as an unpaused run (the idea of
+// nodejs/llhttp test/request/pausing.md and test/response/pausing.md: pause on every
+// callback kind, resume, compare).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createParser } from "@k/parser";
@@ -121,5 +123,41 @@ describe("pause()", () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it("delivers a paused bodiless message's onComplete on the next push, even an empty one", () => {
+    const events: string[] = [];
+    const parser: Parser = createParser("request", {
+      onHead(h) {
+        events.push(`head ${h.target}`);
+        parser.pause();
+      },
+      onBody() {},
+      onComplete() {
+        events.push("complete");
+      },
+    });
+    const get = Buffer.from("GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
+    expect(parser.push(get)).toBe(get.length);
+    expect(events).toEqual(["head /x"]);
+    expect(parser.push(new Uint8Array(0))).toBe(0);
+    expect(events).toEqual(["head /x", "complete"]);
+  });
+
+  it("runs callbacks that a pause left pending when finish() is called", () => {
+    const events: string[] = [];
+    const parser: Parser = createParser("request", {
+      onHead(h) {
+        events.push(`head ${h.target}`);
+        parser.pause();
+      },
+      onBody() {},
+      onComplete() {
+        events.push("complete");
+      },
+    });
+    parser.push(Buffer.from("GET /y HTTP/1.1\r\nHost: a\r\n\r\n"));
+    parser.finish();
+    expect(events).toEqual(["head /y", "complete"]);
   });
 });
