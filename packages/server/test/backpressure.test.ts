@@ -2,7 +2,7 @@ import { connect as netConnect } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { serve } from "@k/server";
 import type { Server } from "@k/server";
-import { until } from "./helpers.ts";
+import { gate, until } from "./helpers.ts";
 
 const TOTAL = 64 * 1024 * 1024;
 const PART = 64 * 1024;
@@ -59,5 +59,60 @@ describe("backpressure over a real socket", () => {
     expect(head).toMatch(/^HTTP\/1\.1 200 /);
     expect(bodyBytes).toBe(TOTAL);
     expect(produced).toBe(TOTAL);
+  });
+});
+
+describe("request-body backpressure over a real socket", () => {
+  test("stops reading an upload the handler does not consume, and reads on when it does", async () => {
+    const UPLOAD = 64 * 1024 * 1024;
+    const consume = gate();
+    let read = 0;
+    const server = await serve({
+      handler: async (request) => {
+        for await (const chunk of request.body) {
+          if (read === 0) await consume.promise;
+          read += chunk.length;
+        }
+        return { status: 200, body: `read ${read}` };
+      },
+    });
+    try {
+      const socket = netConnect({ port: server.address.port, host: "127.0.0.1" });
+      let answer = "";
+      socket.setEncoding("latin1");
+      socket.on("data", (c: string) => { answer += c; });
+      await new Promise((resolve) => socket.once("connect", resolve));
+      socket.write(`POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: ${UPLOAD}\r\nConnection: close\r\n\r\n`);
+      const part = Buffer.alloc(1024 * 1024, 0x75);
+      let queued = 0;
+      const writeMore = (): void => {
+        while (queued < UPLOAD) {
+          queued += part.length;
+          if (!socket.write(part)) {
+            socket.once("drain", writeMore);
+            return;
+          }
+        }
+        socket.end();
+      };
+      writeMore();
+      // What actually left the client: it stalls once the server stops reading.
+      const flushed = (): number => socket.bytesWritten - socket.writableLength;
+      let last = -1;
+      let still = 0;
+      await until(() => {
+        still = flushed() === last ? still + 1 : 0;
+        last = flushed();
+        return still >= 20;
+      }, "the upload to stall");
+      expect(flushed()).toBeLessThan(24 * 1024 * 1024);
+
+      consume.open();
+      await new Promise((resolve) => socket.once("close", resolve));
+      expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+      expect(answer).toContain(`read ${UPLOAD}`);
+    } finally {
+      await server.close();
+    }
   });
 });
