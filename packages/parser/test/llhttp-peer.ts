@@ -41,7 +41,7 @@ export interface PeerResult {
 }
 
 /** Parses `chunks` with Node's llhttp (strict), optionally as responses to HEAD. */
-export function runLlhttp(kind: ParserKind, chunks: readonly Uint8Array[], opts: { noBody?: boolean; finish?: boolean; maxHeaderSize?: number } = {}): PeerResult {
+export function runLlhttp(kind: ParserKind, chunks: readonly Uint8Array[], opts: { noBody?: boolean | undefined; finish?: boolean | undefined; maxHeaderSize?: number | undefined } = {}): PeerResult {
   const parser = new NativeHTTPParser();
   parser.initialize(kind === "request" ? NativeHTTPParser.REQUEST : NativeHTTPParser.RESPONSE, {}, opts.maxHeaderSize ?? 16384, 0);
   const log: string[] = [];
