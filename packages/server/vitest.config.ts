@@ -1,4 +1,5 @@
 import { mergeConfig } from "vitest/config";
 import { sharedConfig } from "../../vitest.shared.ts";
 
-export default mergeConfig(sharedConfig, {});
+// --expose-gc: the connection-churn test asserts a heap bound after forcing collections.
+export default mergeConfig(sharedConfig, { test: { execArgv: ["--expose-gc"] } });
