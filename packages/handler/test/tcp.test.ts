@@ -38,7 +38,7 @@ async function listen(handler: RequestHandler, options: Partial<ConnectionOption
 
 function fetchText(port: number, path: string, init: { method?: string; body?: string; agent?: Agent } = {}) {
   return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path, method: init.method ?? "GET", agent: init.agent }, (res) => {
+    const req = request({ host: "127.0.0.1", port, path, method: init.method ?? "GET", agent: init.agent ?? false }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (c) => (body += c));
