@@ -7,8 +7,9 @@
 import { describe, expect, it } from "vitest";
 import type { ParserKind } from "@k/parser";
 import { allCases } from "./cases/index.ts";
+import type { Case } from "./harness.ts";
 import { runChunks, toBytes } from "./harness.ts";
-import { nativeMethods, runLlhttp } from "./llhttp-peer.ts";
+import { NativeHTTPParser, nativeMethods, runLlhttp } from "./llhttp-peer.ts";
 
 /** Our log reduced to what llhttp can also tell: the head without the derived flags. */
 function project(log: readonly string[]): string[] {
@@ -77,6 +78,26 @@ describe("valid corpus cases against llhttp", () => {
     }
     expect(project(ours)).toEqual(peer.log);
     expect(keepAliveOf(ours)).toEqual(peer.keepAlive);
+  });
+});
+
+describe("leniency cases against llhttp's matching lenient flags", () => {
+  // Our opt-ins and the llhttp flags that relax the same rule. allowBareLF has no usable
+  // peer: Node's binding answers HPE_STRICT to a bare LF even with
+  // kLenientOptionalCRBeforeLF, so those cases are checked by the corpus alone.
+  const flagsFor = (c: Case): number =>
+    (c.options?.allowObsFold === true ? NativeHTTPParser.kLenientHeaders : 0) |
+    (c.options?.allowChunkSizeWhitespace === true ? NativeHTTPParser.kLenientSpacesAfterChunkSize : 0);
+  const lenientValid = allCases.filter((c) => Array.isArray(c.expect) && c.options?.allowBareLF !== true && flagsFor(c) !== 0);
+  // llhttp keeps an obs-fold's whitespace as received; RFC 9112 §5.2 (and we) replace it
+  // with one SP. Compare with whitespace runs collapsed.
+  const collapse = (lines: readonly string[]): string[] => lines.map((l) => l.replace(/(?:\\x09| )+/g, " "));
+  it.each(lenientValid.map((c) => [c.name, c] as const))("%s", (_name, c) => {
+    const bytes = toBytes(c.input);
+    const peer = runLlhttp(c.kind, [bytes], { noBody: c.noBody, finish: c.finish, lenient: flagsFor(c) });
+    const ours = runChunks(c.kind, [bytes], { options: c.options, noBody: c.noBody, finish: c.finish });
+    expect(peer.error, "lenient llhttp accepts it too").toBeNull();
+    expect(collapse(project(ours))).toEqual(collapse(peer.log));
   });
 });
 

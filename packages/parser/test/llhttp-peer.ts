@@ -24,6 +24,9 @@ interface NativeParserClass {
   kOnBody: number;
   kOnMessageComplete: number;
   kOnExecute: number;
+  kLenientHeaders: number;
+  kLenientOptionalCRBeforeLF: number;
+  kLenientSpacesAfterChunkSize: number;
 }
 
 const require = createRequire(import.meta.url);
@@ -40,10 +43,10 @@ export interface PeerResult {
   keepAlive: boolean[];
 }
 
-/** Parses `chunks` with Node's llhttp (strict), optionally as responses to HEAD. */
-export function runLlhttp(kind: ParserKind, chunks: readonly Uint8Array[], opts: { noBody?: boolean | undefined; finish?: boolean | undefined; maxHeaderSize?: number | undefined } = {}): PeerResult {
+/** Parses `chunks` with Node's llhttp (strict unless `lenient` flags are given), optionally as responses to HEAD. */
+export function runLlhttp(kind: ParserKind, chunks: readonly Uint8Array[], opts: { noBody?: boolean | undefined; finish?: boolean | undefined; maxHeaderSize?: number | undefined; lenient?: number | undefined } = {}): PeerResult {
   const parser = new NativeHTTPParser();
-  parser.initialize(kind === "request" ? NativeHTTPParser.REQUEST : NativeHTTPParser.RESPONSE, {}, opts.maxHeaderSize ?? 16384, 0);
+  parser.initialize(kind === "request" ? NativeHTTPParser.REQUEST : NativeHTTPParser.RESPONSE, {}, opts.maxHeaderSize ?? 16384, opts.lenient ?? 0);
   const log: string[] = [];
   const keepAlive: boolean[] = [];
   let body: string | null = null;
