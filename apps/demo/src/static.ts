@@ -117,15 +117,24 @@ export function createStaticHandler(options: StaticOptions): (request: HttpReque
       // Validators from the open handle, so they describe the bytes we will send.
       const file = await handle.stat();
       const result = respond(request, real, file, handle);
-      streaming = typeof result === "object" && Symbol.asyncIterator in result;
-      return result;
+      // Only the file-reading component takes over the handle (and closes it when it ends).
+      streaming = result.readsFile;
+      return result.response;
     } finally {
       if (!streaming) await handle.close();
     }
   };
 }
 
-function respond(request: HttpRequest, path: string, file: Stats, handle: FileHandle): DemoResult {
+function respond(request: HttpRequest, path: string, file: Stats, handle: FileHandle): { response: DemoResult; readsFile: boolean } {
+  const response = choose(request, path, file, handle);
+  return { response, readsFile: readers.has(response) };
+}
+
+// The components made by readFile: they own their file handle.
+const readers = new WeakSet<object>();
+
+function choose(request: HttpRequest, path: string, file: Stats, handle: FileHandle): DemoResult {
   const etag = createETag(file);
   const validators = {
     etag,
@@ -172,7 +181,9 @@ function respond(request: HttpRequest, path: string, file: Stats, handle: FileHa
   }
   const head: ResponseHead = { status, headers, length: end - start + 1 };
   if (request.method === "HEAD" || head.length === 0) return head;
-  return readFile(head, handle, start, end);
+  const reader = readFile(head, handle, start, end);
+  readers.add(reader);
+  return reader;
 }
 
 /** A component that is all head: for 304, whose length describes a body that is not sent. */
