@@ -29,7 +29,7 @@ export interface ServeOptions extends Omit<ConnectionOptions, "handler"> {
   host?: string;
   /** Key, certificate, ... : serve HTTPS. Passed to `tls.createServer`. */
   tls?: TlsOptions;
-  /** Open connections per process beyond which new sockets are refused. Default 10 000. */
+  /** Open connections per process beyond which new sockets are refused. Default 10 000; `Infinity` for none. */
   maxConnections?: number;
   /** Ms `close()` waits for in-flight responses before destroying what is left. Default 10 000. */
   gracePeriod?: number;
@@ -66,7 +66,10 @@ export function validateOptions(options: ServeOptions): void {
     throw new ServerError("INVALID_OPTION", "serve() needs options with a handler function");
   }
   checkInteger("port", options.port, 0, 65_535);
-  checkInteger("maxConnections", options.maxConnections, 1, Number.MAX_SAFE_INTEGER);
+  // Infinity is an explicit "no limit" (then only the file-descriptor limit applies).
+  if (options.maxConnections !== Infinity) {
+    checkInteger("maxConnections", options.maxConnections, 1, Number.MAX_SAFE_INTEGER);
+  }
   checkInteger("gracePeriod", options.gracePeriod, 0, 2_147_483_647);
   checkInteger("workers", options.workers, 0, 1_024);
   checkInteger("backlog", options.backlog, 0, 2_147_483_647);
