@@ -3,7 +3,7 @@ import { connect as netConnect } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { serve } from "@k/server";
 import type { Server } from "@k/server";
-import { makeCertificate, RawClient, until } from "./helpers.ts";
+import { gate, makeCertificate, RawClient, until } from "./helpers.ts";
 
 describe("serve over TLS", () => {
   let server: Server;
@@ -99,5 +99,38 @@ describe("TLS limits and shutdown", () => {
     await until(() => closed, "the silent connection to be dropped", 300);
     await closing;
     expect(server.connections).toBe(0);
+  });
+});
+
+describe("TLS graceful close", () => {
+  test("lets an in-flight TLS response finish while a pre-handshake socket is dropped", async () => {
+    const pair = makeCertificate();
+    const release = gate();
+    const server = await serve({
+      handler: () => (async function* () {
+        yield { status: 200, headers: { "content-type": "text/plain" } };
+        yield "first;";
+        await release.promise;
+        yield "last";
+      })(),
+      tls: { key: pair.key, cert: pair.cert },
+      gracePeriod: 20_000,
+    });
+    const busy = await RawClient.openTls(server.address.port, pair.cert);
+    busy.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    await busy.waitFor("first;");
+    const silent = netConnect({ port: server.address.port, host: "127.0.0.1" });
+    silent.on("error", () => {});
+    let silentClosed = false;
+    silent.once("close", () => { silentClosed = true; });
+    await until(() => server.connections === 2, "the silent connection to be accepted");
+
+    const closing = server.close();
+    await until(() => silentClosed, "the pre-handshake socket to be dropped", 300);
+    expect(busy.closed).toBe(false);
+    release.open();
+    await busy.gone;
+    expect(busy.received).toContain("last");
+    await closing;
   });
 });
