@@ -191,21 +191,53 @@ async function* headOnly(head: ResponseHead): AsyncGenerator<ResponseHead, void,
   yield head;
 }
 
-/** The component that streams [start, end] of an open file; closes the handle however it ends. */
-async function* readFile(head: ResponseHead, handle: FileHandle, start: number, end: number): AsyncGenerator<ResponseHead | Uint8Array, void, undefined> {
-  try {
-    yield head;
-    let position = start;
-    while (position <= end) {
-      // A fresh buffer per read: the previous one may still sit in the socket's queue.
-      const buffer = new Uint8Array(Math.min(staticReadSize, end - position + 1));
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
-      // The file shrank under us: stop; the connection sees a short body and aborts it.
-      if (bytesRead === 0) return;
-      position += bytesRead;
-      yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
-    }
-  } finally {
+/**
+ * The component that streams [start, end] of an open file in staticReadSize pieces and owns
+ * the handle. Written as an iterator rather than an async generator because a generator
+ * that never started ignores return(): a client gone before the first part would leave
+ * the handle open. Here return() closes it in every state.
+ */
+function readFile(head: ResponseHead, handle: FileHandle, start: number, end: number): AsyncIterable<ResponseHead | Uint8Array> {
+  let position = start;
+  let headSent = false;
+  let closed = false;
+  const finished: IteratorReturnResult<undefined> = { done: true, value: undefined };
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
     await handle.close();
-  }
+  };
+  const iterator: AsyncIterator<ResponseHead | Uint8Array, undefined> = {
+    async next() {
+      if (closed) return finished;
+      if (!headSent) {
+        headSent = true;
+        return { done: false, value: head };
+      }
+      try {
+        if (position > end) {
+          await close();
+          return finished;
+        }
+        // A fresh buffer per read: the previous one may still sit in the socket's queue.
+        const buffer = new Uint8Array(Math.min(staticReadSize, end - position + 1));
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+        // The file shrank under us: stop; the connection sees a short body and aborts it.
+        if (bytesRead === 0) {
+          await close();
+          return finished;
+        }
+        position += bytesRead;
+        return { done: false, value: bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead) };
+      } catch (error) {
+        await close();
+        throw error;
+      }
+    },
+    async return() {
+      await close();
+      return finished;
+    },
+  };
+  return { [Symbol.asyncIterator]: () => iterator };
 }
