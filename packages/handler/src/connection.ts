@@ -527,7 +527,16 @@ class HttpConnection implements Connection {
     }
     try {
       if (this.#closed) {
-        if (isAsyncIterable(result) && !isWholeResponse(result)) iteratorSource(result[Symbol.asyncIterator]()).cancel();
+        // The client left while the component prepared its answer: release what it opened
+        // (a generator's finally, a file stream's descriptor).
+        if (isWholeResponse(result)) {
+          const body = result.body;
+          if (body !== undefined && body !== null && typeof body !== "string" && !(body instanceof Uint8Array)) {
+            bodySource(body).cancel();
+          }
+        } else if (isAsyncIterable(result)) {
+          iteratorSource(result[Symbol.asyncIterator]()).cancel();
+        }
         return;
       }
       if (isWholeResponse(result)) await this.#sendWhole(ex, result);
@@ -766,8 +775,11 @@ class HttpConnection implements Connection {
     if (!ex.body.done) {
       // The component answered without reading its whole body: drain the rest (cheap and
       // it keeps the connection), or close when there is too much of it.
-      this.#drainLeft = this.#o.maxDrainSize - ex.body.discard();
-      if (this.#drainLeft < 0 || ex.body.error !== null) {
+      // Bytes already queued are in memory anyway: the budget is for what is still to come,
+      // the same quantity the head-time Connection: close decision looked at.
+      ex.body.discard();
+      this.#drainLeft = this.#o.maxDrainSize;
+      if (ex.body.error !== null) {
         this.#endTransport();
         return;
       }

@@ -308,3 +308,32 @@ describe("timeouts", () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 });
+
+describe("resources of an abandoned response", () => {
+  it("destroys a Node Readable body when the client left before the component returned it", async () => {
+    const { Readable } = await import("node:stream");
+    const body = new Readable({ read() {} });
+    let release!: () => void;
+    const h = connect({
+      handler: async () => {
+        await new Promise<void>((r) => (release = r));
+        return { status: 200, body };
+      },
+    });
+    h.transport.send(get());
+    await until(() => release !== undefined);
+    h.transport.hangUp();
+    release();
+    await until(() => body.destroyed);
+  });
+
+  it("destroys a Node Readable body when the response head is invalid", async () => {
+    const { Readable } = await import("node:stream");
+    const body = new Readable({ read() {} });
+    const h = connect({ handler: () => ({ status: 200, headers: { "bad name": "x" }, body }) });
+    h.transport.send(get());
+    await until(() => readResponses(h.transport.output()).responses.length === 1);
+    expect(readResponses(h.transport.output()).responses[0]!.status).toBe(500);
+    await until(() => body.destroyed);
+  });
+});
