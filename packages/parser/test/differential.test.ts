@@ -4,6 +4,7 @@
 // We are deliberately stricter in places (Host rules, chunk-ext grammar, limits) and
 // deliberately wider in three (any token as a method, HTTP/1.2+ read as 1.1, identical
 // repeated Content-Length values), each listed below with its RFC reference.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ParserKind } from "@k/parser";
 import { allCases } from "./cases/index.ts";
@@ -119,6 +120,26 @@ describe("malformed corpus cases against llhttp", () => {
   });
 });
 
+/**
+ * Both parsers on one input: null when they agree, or when we are stricter, or when the
+ * difference is one of the documented ones above; otherwise a description.
+ */
+function compareWithPeer(kind: ParserKind, bytes: Uint8Array): string | null {
+  const peer = runLlhttp(kind, [bytes]);
+  const ours = runChunks(kind, [bytes]);
+  const text = Buffer.from(bytes).toString("latin1");
+  const label = JSON.stringify(text);
+  if (peer.error !== null) {
+    return oursFails(ours) || knownWider(bytes, peer.error, ours) ? null : `llhttp ${peer.error}, we accept: ${label}`;
+  }
+  if (oursFails(ours)) return null;
+  const same = JSON.stringify(project(ours)) === JSON.stringify(peer.log) && JSON.stringify(keepAliveOf(ours)) === JSON.stringify(peer.keepAlive);
+  // llhttp does not trim a trailing HTAB or skip an empty element in these values, so it
+  // reads `chunked\t` as not chunked and `close\t` as not close.
+  if (same || owsOrEmptyElement(text)) return null;
+  return `different events: ${label}\n  we:     ${ours.join(" | ")}\n  llhttp: ${peer.log.join(" | ")}`;
+}
+
 describe("single-byte mutations against llhttp", () => {
   // Every insertion, replacement and deletion of one byte from a set that matters to HTTP
   // framing, at every position after the first start line (before it, our deliberate
@@ -144,21 +165,43 @@ describe("single-byte mutations against llhttp", () => {
           if (pos < original.length) variants.push(Buffer.concat([original.subarray(0, pos), Buffer.of(byte), original.subarray(pos + 1)]));
           if (byte === 0x0d && pos < original.length) variants.push(Buffer.concat([original.subarray(0, pos), original.subarray(pos + 1)]));
           for (const bytes of variants) {
-            const peer = runLlhttp(kind, [bytes]);
-            const ours = runChunks(kind, [bytes]);
-            const label = JSON.stringify(bytes.toString("latin1"));
-            if (peer.error !== null) {
-              if (!oursFails(ours) && !knownWider(bytes, peer.error, ours)) problems.push(`llhttp ${peer.error}, we accept: ${label}`);
-            } else if (!oursFails(ours)) {
-              const same = JSON.stringify(project(ours)) === JSON.stringify(peer.log) && JSON.stringify(keepAliveOf(ours)) === JSON.stringify(peer.keepAlive);
-              // llhttp does not trim a trailing HTAB or skip an empty element in these
-              // values, so it reads `chunked\t` as not chunked and `close\t` as not close.
-              if (!same && !owsOrEmptyElement(bytes.toString("latin1"))) problems.push(`different events: ${label}\n  we:     ${ours.join(" | ")}\n  llhttp: ${peer.log.join(" | ")}`);
-            }
+            const problem = compareWithPeer(kind, bytes);
+            if (problem !== null) problems.push(problem);
           }
         }
       }
       expect([...new Set(problems)].slice(0, 8)).toEqual([]);
     });
   }
+});
+
+describe("random multi-byte mutations against llhttp", () => {
+  const bases: { kind: ParserKind; text: string }[] = [
+    { kind: "request", text: "POST /form HTTP/1.1\r\nHost: example.com\r\nContent-Length: 5\r\n\r\nhelloGET / HTTP/1.1\r\nHost: b\r\n\r\n" },
+    { kind: "request", text: "PUT /up HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n0\r\nT: v\r\n\r\n" },
+    { kind: "response", text: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n" },
+  ];
+  const edit = fc.record({
+    at: fc.nat(),
+    op: fc.constantFrom("insert", "replace", "delete"),
+    bytes: fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 3 }), fc.constantFrom("\r\n", "\r", "\n", " ", "\t", ":", ",", ";", "chunked", "Content-Length: 1\r\n", "Transfer-Encoding: chunked\r\n", "0\r\n\r\n").map((t) => Buffer.from(t, "latin1"))),
+  });
+  it("agrees with llhttp, or is stricter, after two or three random edits past the first line", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: bases.length - 1 }), fc.array(edit, { minLength: 2, maxLength: 3 }), (b, edits) => {
+        const { kind, text } = bases[b]!;
+        let bytes = Buffer.from(text, "latin1");
+        const from = bytes.indexOf(0x0a) + 1;
+        for (const e of edits) {
+          const pos = from + (e.at % Math.max(1, bytes.length - from));
+          bytes =
+            e.op === "insert" ? Buffer.concat([bytes.subarray(0, pos), e.bytes, bytes.subarray(pos)])
+            : e.op === "replace" ? Buffer.concat([bytes.subarray(0, pos), e.bytes, bytes.subarray(pos + e.bytes.length)])
+            : Buffer.concat([bytes.subarray(0, pos), bytes.subarray(pos + e.bytes.length)]);
+        }
+        expect(compareWithPeer(kind, bytes)).toBeNull();
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
