@@ -64,6 +64,13 @@ function startDemo(): Promise<RunningDemo> {
   const child = spawn(process.execPath, [K_DEMO_BIN, "--port", "0"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
+  // If the test process itself dies (a vitest timeout kills the worker), afterAll never runs:
+  // take the server down with it rather than leave it listening on the shared machine.
+  const killOnExit = (): void => {
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) process.kill(child.pid, "SIGKILL");
+  };
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.off("exit", killOnExit));
   let stdout = "";
   let stderr = "";
   const output = (): string => `stdout:\n${stdout}\nstderr:\n${stderr}`;
