@@ -6,9 +6,9 @@
  * mixes two rules: /echo matches any path that starts with it ("/echoX" too), while /hello,
  * /stream and /upload match their exact path only, so "/upload.html" stays a static file.
  */
-import type { HttpRequest, RequestHandler } from "@k/handler";
+import type { HttpRequest, RequestHandler, WholeResponse } from "@k/handler";
 import { createEchoHandler, defaultMaxEchoBodySize } from "./echo.js";
-import { methodNotAllowed, plainText } from "./responses.js";
+import { methodNotAllowed } from "./responses.js";
 import type { DemoResult } from "./responses.js";
 import { createStaticHandler } from "./static.js";
 import { handleStream } from "./stream.js";
@@ -22,7 +22,16 @@ export interface DemoHandlerOptions {
   maxEchoBodySize?: number;
 }
 
-const HELLO = new TextEncoder().encode("Hello, World!");
+// One response object for every /hello: @k/handler copies what it needs and never writes to
+// it (frozen, so a change there would show as an error, not as crosstalk between requests).
+// The benchmark against node:http (bench/http.mjs) measures this path.
+const HELLO_BODY = new TextEncoder().encode("Hello, World!");
+const HELLO: WholeResponse = Object.freeze({
+  status: 200,
+  length: HELLO_BODY.byteLength,
+  headers: Object.freeze([Object.freeze(["content-type", "text/plain; charset=utf-8"] as const)]),
+  body: HELLO_BODY,
+});
 const GET_HEAD = ["GET", "HEAD"] as const;
 const POST_PUT = ["POST", "PUT"] as const;
 
@@ -40,7 +49,7 @@ export function targetPath(target: string): string {
 
 function hello(request: HttpRequest): DemoResult {
   if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed(GET_HEAD);
-  return plainText(200, HELLO);
+  return HELLO;
 }
 
 /**
