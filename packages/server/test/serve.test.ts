@@ -33,6 +33,24 @@ describe("serve over TCP", () => {
     expect(await response.text()).toBe("GET /hello?x=1 1.1");
   });
 
+  test("tells the handler the connection is not encrypted and who the peer is", async () => {
+    const whoami = await serve({
+      handler: (request) => ({
+        status: 200,
+        body: `${request.url.protocol} ${request.encrypted} ${request.remoteAddress} ${request.remotePort}`,
+      }),
+    });
+    try {
+      const client = await RawClient.open(whoami.address.port);
+      const localPort = client.socket.localPort;
+      client.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      await client.gone;
+      expect(client.received).toContain(`http: false 127.0.0.1 ${localPort}`);
+    } finally {
+      await whoami.close();
+    }
+  });
+
   test("reuses one keep-alive connection for sequential requests", async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const ports = new Set<number>();

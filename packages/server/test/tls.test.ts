@@ -13,7 +13,13 @@ describe("serve over TLS", () => {
     const pair = makeCertificate();
     cert = pair.cert;
     server = await serve({
-      handler: (request) => ({ status: 200, headers: { "content-type": "text/plain" }, body: `secure ${request.path}` }),
+      handler: (request) => ({
+        status: 200,
+        headers: { "content-type": "text/plain" },
+        body: request.path === "/whoami"
+          ? `${request.url.protocol} ${request.encrypted} ${request.remoteAddress} ${request.remotePort}`
+          : `secure ${request.path}`,
+      }),
       tls: { key: pair.key, cert: pair.cert },
       onSocketError: (error) => socketErrors.push(error),
     });
@@ -43,6 +49,14 @@ describe("serve over TLS", () => {
     await client.gone;
     expect(client.received).toContain("secure /a");
     expect(client.received.indexOf("secure /b")).toBeGreaterThan(client.received.indexOf("secure /a"));
+  });
+
+  test("tells the handler the connection is encrypted and who the peer is", async () => {
+    const client = await RawClient.openTls(server.address.port, cert);
+    const localPort = client.socket.localPort;
+    client.send("GET /whoami HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    await client.gone;
+    expect(client.received).toContain(`https: true 127.0.0.1 ${localPort}`);
   });
 
   test("survives plain HTTP sent to the TLS port and keeps serving", async () => {
