@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createETag, evaluatePreconditions, formatHttpDate, ifRangeAllows, parseHttpDate, parseRange } from "k-demo";
 import type { ConditionalRequest } from "k-demo";
@@ -102,5 +103,23 @@ describe("ifRangeAllows (RFC 9110 §13.1.5)", () => {
     expect(ifRangeAllows(formatHttpDate(mtimeMs + 1000), etag, mtimeMs)).toBe(false);
     expect(ifRangeAllows(etag, etag, mtimeMs)).toBe(false);
     expect(ifRangeAllows(etag.slice(2), etag, mtimeMs)).toBe(false);
+  });
+});
+
+describe("parseRange, for any header and size", () => {
+  it("returns only ranges inside the representation", () => {
+    const spec = fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.tuple(fc.option(fc.nat({ max: 3000 })), fc.option(fc.nat({ max: 3000 }))).map(([a, b]) => `bytes=${a ?? ""}-${b ?? ""}`),
+    );
+    fc.assert(
+      fc.property(spec, fc.nat({ max: 2000 }), (header, size) => {
+        const result = parseRange(header, size);
+        if (result.kind !== "range") return true;
+        const { start, end } = result.range;
+        return Number.isSafeInteger(start) && Number.isSafeInteger(end) && 0 <= start && start <= end && end < size;
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

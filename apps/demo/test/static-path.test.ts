@@ -1,3 +1,5 @@
+import { posix } from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { resolveStaticPath } from "k-demo";
 
@@ -54,5 +56,28 @@ describe("resolveStaticPath", () => {
 
   it("drops empty segments, so // cannot become a protocol-relative path", () => {
     expect(resolveStaticPath("//evil.example/")).toMatchObject({ ok: true, segments: ["evil.example"], rawSegments: ["evil.example"] });
+  });
+});
+
+describe("resolveStaticPath, for any target", () => {
+  // Targets built from the pieces that traversal attempts are made of.
+  const piece = fc.constantFrom("/", "..", ".", "%2e", "%2E", "%2f", "%2F", "%5c", "\\", "%00", "%25", "a", "b.txt", "%", "?", "#", ".env", "%c0%ae", "http://h", "//");
+  const target = fc.array(piece, { maxLength: 12 }).map((parts) => parts.join(""));
+
+  it("never yields a segment that leaves or re-enters a directory, and stays under the root when joined", () => {
+    const root = "/srv/root";
+    fc.assert(
+      fc.property(fc.oneof(target, fc.string({ maxLength: 40 })), (input) => {
+        const result = resolveStaticPath(input);
+        if (!result.ok) return [400, 404].includes(result.status);
+        for (const segment of result.segments) {
+          if (segment === "" || segment === "." || segment === ".." || segment.startsWith(".")) return false;
+          if (/[\/\\\u0000]/.test(segment)) return false;
+        }
+        const joined = posix.join(root, ...result.segments);
+        return joined === root || joined.startsWith(root + "/");
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
