@@ -184,3 +184,22 @@ describe("head shape", () => {
     expect(head).toEqual({ method: "", target: "", status: 404, reason: "Not Found", version: "1.0", rawHeaders: ["Content-Length", "0"], contentLength: 0, chunked: false, keepAlive: false, upgrade: false, expectContinue: false });
   });
 });
+
+describe("101 Switching Protocols", () => {
+  it("stops after the 101 head, even with a Content-Length, and leaves the new protocol's bytes unconsumed", () => {
+    // RFC 9112 §6.3 ¶1: a 1xx response ends at its empty line whatever its fields say;
+    // llhttp (test/response/connection.md) reads "body" as content here, we do not.
+    const events: string[] = [];
+    const parser = createParser("response", {
+      onHead: (h) => void events.push(`head ${h.status} upgrade=${h.upgrade}`),
+      onBody: (b) => void events.push(`body ${Buffer.from(b).toString()}`),
+      onComplete: () => void events.push("complete"),
+    });
+    const head = "HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: h2c\r\nContent-Length: 4\r\n\r\n";
+    expect(parser.push(enc(`${head}bodyproto`))).toBe(head.length);
+    expect(events).toEqual(["head 101 upgrade=true", "complete"]);
+    expect(parser.push(enc("more"))).toBe(0);
+    expect(() => parser.finish()).not.toThrow();
+    expect(events).toEqual(["head 101 upgrade=true", "complete"]);
+  });
+});

@@ -78,7 +78,9 @@ describe("valid corpus cases against llhttp", () => {
       return;
     }
     expect(project(ours)).toEqual(peer.log);
-    expect(keepAliveOf(ours)).toEqual(peer.keepAlive);
+    // llhttp also honours the obsolete Proxy-Connection field; RFC 9110 §7.6.1 knows only
+    // Connection, and so do we.
+    if (!/\r\nproxy-connection:/i.test(Buffer.from(bytes).toString("latin1"))) expect(keepAliveOf(ours)).toEqual(peer.keepAlive);
   });
 });
 
