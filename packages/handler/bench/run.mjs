@@ -6,7 +6,10 @@
 //    socket (a minimal transport written here; @k/server has the real one), "Hello, World!"
 //    with Content-Length, 16 pipelined requests per round trip and 1 per round trip.
 //
+//    Each server runs in a child process, so the load generator does not share its thread.
+//
 // Usage: node bench/run.mjs [--seconds 3] [--connections 10] [--depth 16]
+import { spawn } from "node:child_process";
 import { createServer as createHttpServer } from "node:http";
 import { connect, createServer } from "node:net";
 import { parseArgs } from "node:util";
@@ -17,6 +20,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "3" },
     connections: { type: "string", default: "10" },
     depth: { type: "string", default: "16" },
+    serve: { type: "string" },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -137,23 +141,36 @@ async function responseSize(port) {
   });
 }
 
-async function tcp(name, server, depth) {
-  const port = await listen(server);
-  const size = await responseSize(port);
-  const deadline = performance.now() + SECONDS * 1000;
-  const counts = await Promise.all(Array.from({ length: CONNECTIONS }, () => client(port, depth, deadline, size)));
-  server.close();
-  const rate = counts.reduce((a, b) => a + b, 0) / SECONDS;
-  return rate;
+if (values.serve !== undefined) {
+  // Child mode: run one server and report its port.
+  const port = await listen(values.serve === "k" ? kServer(whole) : nodeServer());
+  process.send?.(port);
+} else {
+  await main();
 }
 
-console.log(`| benchmark | result | |\n| --- | --- | --- |`);
-await inMemory("(b) whole", whole, 1);
-await inMemory("(b) whole", whole, DEPTH);
-await inMemory("(a) generator", generator, DEPTH);
-for (const depth of [1, DEPTH]) {
-  const node = await tcp("node:http", nodeServer(), depth);
-  const k = await tcp("@k/handler", kServer(whole), depth);
-  console.log(`| TCP depth ${depth}: node:http | ${Math.round(node).toLocaleString("en")} req/s | |`);
-  console.log(`| TCP depth ${depth}: @k/handler | ${Math.round(k).toLocaleString("en")} req/s | ${(k / node).toFixed(2)}x node:http |`);
+async function tcp(kind, depth) {
+  const child = spawn(process.execPath, [new URL(import.meta.url).pathname, "--serve", kind], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const port = await new Promise((resolve) => child.once("message", resolve));
+  try {
+    const size = await responseSize(port);
+    const deadline = performance.now() + SECONDS * 1000;
+    const counts = await Promise.all(Array.from({ length: CONNECTIONS }, () => client(port, depth, deadline, size)));
+    return counts.reduce((a, b) => a + b, 0) / SECONDS;
+  } finally {
+    child.kill();
+  }
+}
+
+async function main() {
+  console.log(`| benchmark | result | |\n| --- | --- | --- |`);
+  await inMemory("(b) whole", whole, 1);
+  await inMemory("(b) whole", whole, DEPTH);
+  await inMemory("(a) generator", generator, DEPTH);
+  for (const depth of [1, DEPTH]) {
+    const node = await tcp("node", depth);
+    const k = await tcp("k", depth);
+    console.log(`| TCP depth ${depth}: node:http | ${Math.round(node).toLocaleString("en")} req/s | |`);
+    console.log(`| TCP depth ${depth}: @k/handler | ${Math.round(k).toLocaleString("en")} req/s | ${(k / node).toFixed(2)}x node:http |`);
+  }
 }
