@@ -257,6 +257,7 @@ class HttpParser implements Parser {
       throw e;
     } finally {
       this.#hBuf = EMPTY;
+      this.#hStr = "";
     }
     this.#base += consumed;
     return consumed;
@@ -503,7 +504,7 @@ class HttpParser implements Parser {
     const trailers = this.#state === S_TRAILERS;
     const max = trailers ? this.#maxTrailerSize : this.#maxHeadSize;
     const base = this.#base;
-    if (!trailers && this.#sectionBytes === 0 && this.#lineLen === 0 && this.#request) {
+    if (!trailers && this.#sectionBytes === 0 && this.#lineLen === 0) {
       const end = this.#fastHead(buf, i, Math.min(n, i + max));
       if (end >= 0) return end;
       if (HAS_BUFFER) this.#decodeHead(buf, i, max);
@@ -557,8 +558,47 @@ class HttpParser implements Parser {
    * capped at maxHeadSize. Returns the end of the head, or -1.
    */
   #fastHead(buf: Uint8Array, i: number, n: number): number {
+    return this.#request ? this.#fastRequestLine(buf, i, n) : this.#fastStatusLine(buf, i, n);
+  }
+
+  /** status-line of the fast path: `HTTP/1.d SP 3DIGIT SP reason CRLF`, else -1. */
+  #fastStatusLine(buf: Uint8Array, i: number, n: number): number {
     let p = i;
-    // request-line
+    if (
+      p + 13 > n ||
+      buf[p] !== 0x48 ||
+      buf[p + 1] !== 0x54 ||
+      buf[p + 2] !== 0x54 ||
+      buf[p + 3] !== 0x50 ||
+      buf[p + 4] !== 0x2f ||
+      buf[p + 5] !== 0x31 ||
+      buf[p + 6] !== DOT ||
+      buf[p + 8] !== SP ||
+      buf[p + 12] !== SP
+    ) {
+      return -1;
+    }
+    const minor = buf[p + 7]! - 0x30;
+    const d0 = buf[p + 9]! - 0x30;
+    const d1 = buf[p + 10]! - 0x30;
+    const d2 = buf[p + 11]! - 0x30;
+    if (minor < 0 || minor > 9 || d0 < 1 || d0 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return -1;
+    p += 13;
+    const rs = p;
+    while (p < n && FIELD_OK[buf[p]!] === 1) p++;
+    if (p + 1 >= n || buf[p] !== CR || buf[p + 1] !== LF) return -1;
+    const re = p;
+    const end = this.#fastFields(buf, i, p + 2, n);
+    if (end < 0) return -1;
+    this.#status = d0 * 100 + d1 * 10 + d2;
+    this.#reason = this.#hStr.slice(rs - i, re - i);
+    this.#version = minor === 0 ? "1.0" : "1.1";
+    return this.#fastEnd(i, end);
+  }
+
+  /** request-line of the fast path (origin-form target, HTTP/1.d), else -1. */
+  #fastRequestLine(buf: Uint8Array, i: number, n: number): number {
+    let p = i;
     while (p < n && TOKEN[buf[p]!] === 1) p++;
     if (p === i || p >= n || buf[p] !== SP) return -1;
     const me = p;
@@ -585,8 +625,21 @@ class HttpParser implements Parser {
     }
     const minor = buf[p + 7]!;
     if (minor < 0x30 || minor > 0x39) return -1;
-    p += 10;
-    // field lines
+    const end = this.#fastFields(buf, i, p + 10, n);
+    if (end < 0) return -1;
+    const str = this.#hStr;
+    this.#method = knownMethod(buf, i, me) ?? str.slice(0, me - i);
+    this.#target = str.slice(ts - i, te - i);
+    this.#version = minor === 0x30 ? "1.0" : "1.1";
+    return this.#fastEnd(i, end);
+  }
+
+  /**
+   * Field lines of the fast path from p to the empty line: validated in one pass, then
+   * decoded (the whole head, once, into #hStr) and cut into slices. Returns the end of
+   * the head, or -1 (nothing changed) for anything unusual.
+   */
+  #fastFields(buf: Uint8Array, i: number, p: number, n: number): number {
     const maxCount = this.#maxHeaderCount;
     let offs = this.#offsets;
     let count = 0;
@@ -625,11 +678,11 @@ class HttpParser implements Parser {
       offs[k + 3] = ve;
       count++;
     }
-    // Strings: one native decode, then slices.
+    // Strings: one native decode, then slices. #hBuf is cleared: this string belongs to
+    // the fast path (read here and by the start-line callers), not to the line path.
     const str = latin1(buf, i, p);
-    this.#method = knownMethod(buf, i, me) ?? str.slice(0, me - i);
-    this.#target = str.slice(ts - i, te - i);
-    this.#version = minor === 0x30 ? "1.0" : "1.1";
+    this.#hBuf = EMPTY;
+    this.#hStr = str;
     const fields = this.#fields;
     const specials = this.#specials;
     const base = this.#base;
@@ -643,10 +696,15 @@ class HttpParser implements Parser {
       if (id !== 0) specials.push(id, fields.length - 1, base + vs);
     }
     this.#fieldCount = count;
-    this.#sectionBytes = p - i;
-    this.#startDone = true;
-    this.#endHead(base + p - 2);
     return p;
+  }
+
+  /** The fast path read the head buf[i, end): finish it like the line path does. */
+  #fastEnd(i: number, end: number): number {
+    this.#sectionBytes = end - i;
+    this.#startDone = true;
+    this.#endHead(this.#base + end - 2);
+    return end;
   }
 
   /**
