@@ -107,6 +107,18 @@ describe("workers", () => {
     expect([...answered].every((pid) => workerPids.has(pid))).toBe(true);
   });
 
+  test("does not replace a worker that closed its own server", async () => {
+    const leaver = await workerPid(`${url}/leave`);
+    await until(() => !isAlive(leaver), "the leaving worker to exit");
+    // Give a replacement every chance to appear (the first restart delay is 100 ms).
+    await sleep(500);
+    const answered = new Set<number>();
+    for (let i = 0; i < 10; i++) answered.add(await workerPid(`${url}/pid`));
+    expect(answered.size).toBe(1);
+    expect(answered.has(leaver)).toBe(false);
+    expect([...answered].every((pid) => workerPids.has(pid))).toBe(true);
+  });
+
   test("SIGTERM to the primary finishes the in-flight response, then every process exits", async () => {
     const slow = new Promise<string>((resolve, reject) => {
       httpGet(`${url}/slow`, { agent: false }, (res) => {
