@@ -60,7 +60,9 @@ const { values: options } = parseArgs({
   },
 });
 if (options.help) {
-  console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").filter((l) => l.startsWith("//")).map((l) => l.slice(3)).join("\n"));
+  const lines = readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n");
+  const header = lines.slice(0, lines.findIndex((l) => !l.startsWith("//")));
+  console.log(header.map((l) => l.slice(3)).join("\n"));
   process.exit(0);
 }
 const DURATION_S = positiveInt("duration");
@@ -404,7 +406,8 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
 try {
   const started = new Date();
   log(`bench/http.mjs: ${TOOL}, ${CONNECTIONS} connections, ${ROUNDS} rounds x ${DURATION_S} s per server and configuration, pipelining depth ${DEPTH}`);
-  log(`machine: ${cpus()[0]?.model ?? "?"} x ${availableParallelism()}, node ${process.version}, load average ${loadavg().map((n) => n.toFixed(2)).join(" ")}`);
+  const loadBefore = loadavg().map((n) => n.toFixed(2)).join(" ");
+  log(`machine: ${cpus()[0]?.model ?? "?"} x ${availableParallelism()}, node ${process.version}, load average ${loadBefore}`);
   log(PINNED ? "servers pinned to core 0, load generator to core 1 (taskset)" : "NOT pinned (no taskset or < 2 cores): figures are noisier");
 
   const nodePort = await freePort();
@@ -469,6 +472,9 @@ try {
         };
 
   const lines = [];
+  const commit = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).stdout?.trim() || "?";
+  const dirty = spawnSync("git", ["status", "--porcelain", "--", "packages", "apps/demo"], { cwd: ROOT, encoding: "utf8" }).stdout?.trim() ? " + uncommitted changes" : "";
+  lines.push(`${started.toISOString().slice(0, 16).replace("T", " ")} UTC, tree ${commit}${dirty}, node ${process.version}, load average before/after ${loadBefore} / ${loadavg().map((n) => n.toFixed(2)).join(" ")}`);
   lines.push(`${TOOL}, ${CONNECTIONS} connections${PINNED ? ", servers on core 0, load on core 1" : ""}, ${ROUNDS} x ${DURATION_S} s ABBA rounds; medians (req/s range in brackets)`);
   lines.push("");
   lines.push(
