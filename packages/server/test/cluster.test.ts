@@ -166,3 +166,32 @@ describe("workers that cannot listen", () => {
     }
   }, 30_000);
 });
+
+describe("a hung worker", () => {
+  test("is killed once the grace period and margin are over, so the primary still closes and exits", async () => {
+    const app = spawn(process.execPath, [fixture], {
+      stdio: ["ignore", "pipe", "ignore"],
+      env: { ...process.env, APP_GRACE: "200" },
+    });
+    let out = "";
+    let exitCode: number | null | undefined;
+    app.stdout.setEncoding("utf8");
+    app.stdout.on("data", (c: string) => { out += c; });
+    app.once("exit", (code) => { exitCode = code; });
+    try {
+      await until(() => out.includes("\n"), "the cluster to listen", 2_000);
+      const { url } = JSON.parse(out.slice(0, out.indexOf("\n"))) as { url: string };
+      // Which worker hangs is up to the scheduler; it never answers.
+      const blocked = getText(`${url}/block`, 30_000).catch(() => "no answer");
+      await sleep(100);
+      app.kill("SIGTERM");
+      // 200 ms grace + 2 s margin, then SIGKILL: bounded well below the test timeout.
+      await until(() => exitCode !== undefined, "the primary to exit", 800);
+      expect(exitCode).toBe(0);
+      expect(out).toContain("closed\n");
+      expect(await blocked).toBe("no answer");
+    } finally {
+      if (exitCode === undefined) app.kill("SIGKILL");
+    }
+  }, 30_000);
+});
