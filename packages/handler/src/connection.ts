@@ -688,7 +688,7 @@ class HttpConnection implements Connection {
     if (!scan.date) headers.push(["Date", httpDate()]);
     if (this.#o.serverName !== undefined) headers.push(["Server", this.#o.serverName]);
     if (close) {
-      if (!scan.close) headers.push(["Connection", "close"]);
+      headers.push(["Connection", "close"]);
     } else {
       if (request.version === "1.0") headers.push(["Connection", "keep-alive"]);
       headers.push(["Keep-Alive", this.#o.keepAliveValue]);

@@ -57,7 +57,7 @@ export function inject(
   const method = request.method ?? "GET";
   const version = request.version ?? "1.1";
   const body = typeof request.body === "string" ? Buffer.from(request.body, "utf8") : request.body;
-  const headers = copyHeaders(request.headers, { close: false, date: false });
+  const headers = copyHeaders(request.headers, null);
   const names = new Set(headers.map(([name]) => name.toLowerCase()));
   if (version === "1.1" && !names.has("host")) headers.unshift(["Host", "localhost"]);
   if (body !== undefined && !names.has("content-length") && !names.has("transfer-encoding")) {

@@ -14,7 +14,7 @@ export type HeaderPairs = [string, string | number][];
 
 /** What the lifecycle learned from the handler's headers while copying them. */
 export interface HeaderScan {
-  /** The handler asked for `Connection: close`. */
+  /** The handler asked for `Connection: close` (the field itself is left out and rewritten). */
   close: boolean;
   /** The handler set its own Date. */
   date: boolean;
@@ -23,25 +23,35 @@ export interface HeaderScan {
 const isIterable = (v: object): v is Iterable<readonly [string, string | number]> =>
   typeof (v as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function";
 
-function scanName(name: string, value: string | number, scan: HeaderScan): void {
-  // Only two names matter here; a length check keeps the common case to one comparison.
+/**
+ * Notes Connection/Date; returns false for the fields the lifecycle owns (Connection and
+ * Keep-Alive: it writes them from what it will really do, RFC 9112 §9.3 / §9.6), which are
+ * left out. A handler's `Connection: close` is honoured by closing.
+ */
+function scanName(name: string, value: string | number, scan: HeaderScan | null): boolean {
+  if (scan === null) return true;
+  // A length check keeps the common case to one comparison.
   if (name.length === 10 && name.toLowerCase() === "connection") {
     if (/(^|,)\s*close\s*(,|$)/i.test(String(value))) scan.close = true;
-  } else if (name.length === 4 && name.toLowerCase() === "date") {
-    scan.date = true;
+    return false;
   }
+  if (name.length === 10 && name.toLowerCase() === "keep-alive") return false;
+  if (name.length === 4 && name.toLowerCase() === "date") scan.date = true;
+  return true;
 }
 
-/** Copies `init` into pairs (repeated values as repeated pairs) and notes Connection/Date. */
-export function copyHeaders(init: HeaderInit | undefined, scan: HeaderScan): HeaderPairs {
+/**
+ * Copies `init` into pairs (repeated values as repeated pairs). With a `scan` (a response),
+ * notes Connection/Date and leaves out the fields the lifecycle owns; with null, copies all.
+ */
+export function copyHeaders(init: HeaderInit | undefined, scan: HeaderScan | null): HeaderPairs {
   const out: HeaderPairs = [];
   if (init === undefined || init === null) return out;
   if (isIterable(init)) {
     for (const pair of init) {
       const name = pair[0];
       const value = pair[1];
-      scanName(name, value, scan);
-      out.push([name, value]);
+      if (scanName(name, value, scan)) out.push([name, value]);
     }
     return out;
   }
@@ -49,12 +59,8 @@ export function copyHeaders(init: HeaderInit | undefined, scan: HeaderScan): Hea
     const value = (init as Record<string, string | number | readonly string[] | undefined>)[name];
     if (value === undefined) continue;
     if (typeof value === "object") {
-      for (const v of value) {
-        scanName(name, v, scan);
-        out.push([name, v]);
-      }
-    } else {
-      scanName(name, value, scan);
+      for (const v of value) if (scanName(name, v, scan)) out.push([name, v]);
+    } else if (scanName(name, value, scan)) {
       out.push([name, value]);
     }
   }

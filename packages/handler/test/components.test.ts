@@ -382,3 +382,21 @@ describe("request object", () => {
     expect(trailers).toEqual(["X-Sum", "1"]);
   });
 });
+
+describe("connection fields", () => {
+  it("closes when the component says Connection: close, writing the field once", async () => {
+    const h = connect({ handler: () => ({ status: 200, headers: { connection: "close" }, body: "x" }) });
+    h.transport.send(get());
+    await until(() => h.transport.ended);
+    expect(readResponses(h.transport.output()).responses[0]!.headers.getAll("connection")).toEqual(["close"]);
+  });
+
+  it("replaces a component's keep-alive fields on a response that closes", async () => {
+    const h = connect({ handler: () => ({ status: 200, headers: { connection: "keep-alive", "keep-alive": "timeout=1" }, body: "x" }) });
+    h.transport.send(get("/", "Connection: close\r\n"));
+    await until(() => h.transport.ended);
+    const r = readResponses(h.transport.output()).responses[0]!;
+    expect(r.headers.getAll("connection")).toEqual(["close"]);
+    expect(r.headers.has("keep-alive")).toBe(false);
+  });
+});

@@ -41,3 +41,13 @@ describe("inject", () => {
     ).rejects.toThrow("late");
   });
 });
+
+describe("inject request fields", () => {
+  it("passes Connection and other fields through as given", async () => {
+    const res = await inject((req) => ({ status: 200, body: req.headers.get("connection") ?? "none" }), {
+      headers: { Connection: "close" },
+    });
+    expect(res.text()).toBe("close");
+    expect(res.headers.get("connection")).toBe("close");
+  });
+});
