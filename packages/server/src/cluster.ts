@@ -69,20 +69,25 @@ export async function serveInWorker(options: ServeOptions): Promise<Server> {
   }
   const worker = cluster.worker;
   let closing: Promise<void> | undefined;
+  let exitWhenClosed = false;
   const close = (): Promise<void> => {
     if (closing !== undefined) return closing;
     // Tell the primary first: a worker that closes on its own is not a crash to replace.
     if (worker?.isConnected()) process.send?.({ [TAG]: "closing" } satisfies Message);
     closing = server.close().then(() => {
+      // Leaving the IPC channel open would keep the process alive for nothing.
       if (worker?.isConnected()) worker.disconnect();
-      // Exit even when the app left timers or handles behind; unref'd, so a process that
-      // ends on its own ends sooner.
-      setTimeout(() => process.exit(process.exitCode ?? 0), 1_000).unref();
+      // Asked by the primary: exit even when the app left timers or handles behind. Unref'd,
+      // so a process that ends on its own ends sooner.
+      if (exitWhenClosed) setTimeout(() => process.exit(process.exitCode ?? 0), 1_000).unref();
     });
     return closing;
   };
   process.on("message", (message: unknown) => {
-    if (isOurs(message) && message[TAG] === "shutdown") void close();
+    if (isOurs(message) && message[TAG] === "shutdown") {
+      exitWhenClosed = true;
+      void close();
+    }
   });
   process.send?.({ [TAG]: "listening", address: server.address } satisfies Message);
   return {
