@@ -4,6 +4,7 @@
  * chunked request bodies, header names and order as sent).
  */
 import { createHash, randomBytes } from "node:crypto";
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exchange, firstPatternMismatch, parseResponses, startDemo } from "./helpers.ts";
 import type { RunningDemo } from "./helpers.ts";
@@ -125,6 +126,25 @@ describe("/echo", () => {
     });
     const chunked = await fetch(`${demo.url}/echo`, { method: "POST", body: stream, duplex: "half" } as RequestInit);
     expect(chunked.status).toBe(413);
+  });
+
+  it("invites an Expect: 100-continue body under the limit and echoes it", async () => {
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect({ port: demo.port, host: "127.0.0.1" }, () =>
+        socket.write("POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n"),
+      );
+      let text = "";
+      socket.setEncoding("latin1");
+      socket.on("data", (chunk: string) => {
+        // The body goes out only after the interim response, as a careful client does.
+        if (text === "" && chunk.startsWith("HTTP/1.1 100 ")) socket.write("hello");
+        text += chunk;
+      });
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+    expect(JSON.parse(raw.slice(raw.lastIndexOf("\r\n\r\n") + 4)).body).toBe(Buffer.from("hello").toString("base64"));
   });
 
   it("answers 413 instead of 100 Continue when the declared length is over the limit", async () => {
