@@ -180,6 +180,8 @@ class HttpParser implements Parser {
   #fields: string[] = [];
   /** Triples (header id, index of the value in #fields, stream offset of the value). */
   #specials: number[] = [];
+  /** Used length of #specials: reset by a store, not by `length = 0` (a runtime call per message). */
+  #specialLen = 0;
   // Incremental scan of an unfinished line: how far it is checked, and where in its
   // grammar that point is. Lets a bad byte or an over-long target be reported as soon as
   // it arrives without rescanning the line on every push (no quadratic cost).
@@ -299,7 +301,7 @@ class HttpParser implements Parser {
     this.#startDone = false;
     this.#fieldCount = 0;
     this.#fields = [];
-    this.#specials.length = 0;
+    this.#specialLen = 0;
     this.#pScan = 0;
     this.#pPhase = 0;
     this.#pMark = 0;
@@ -684,7 +686,6 @@ class HttpParser implements Parser {
     this.#hBuf = EMPTY;
     this.#hStr = str;
     const fields = this.#fields;
-    const specials = this.#specials;
     const base = this.#base;
     for (let f = 0; f < count; f++) {
       const k = f * 4;
@@ -693,7 +694,7 @@ class HttpParser implements Parser {
       const vs = offs[k + 2]!;
       fields.push(knownHeaderName(buf, ns, ne) ?? str.slice(ns - i, ne - i), str.slice(vs - i, offs[k + 3]! - i));
       const id = lastHeaderId;
-      if (id !== 0) specials.push(id, fields.length - 1, base + vs);
+      if (id !== 0) this.#addSpecial(id, fields.length - 1, base + vs);
     }
     this.#fieldCount = count;
     return p;
@@ -1112,7 +1113,7 @@ class HttpParser implements Parser {
     this.#fieldValue(buf, p + 1, e, delta, complete, false);
     if (!complete) return;
     this.#fieldCount++;
-    if (id !== 0 && !trailers) this.#specials.push(id, this.#fields.length - 1, this.#valueOffset);
+    if (id !== 0 && !trailers) this.#addSpecial(id, this.#fields.length - 1, this.#valueOffset);
   }
 
   /** Stream offset of the last value read by #fieldValue. */
@@ -1146,6 +1147,19 @@ class HttpParser implements Parser {
 
   // ---------------------------------------------------------------- head semantics
 
+  /** Records a field the head semantics look at: (HEADER_* id, index of its value, value offset). */
+  #addSpecial(id: number, valueIndex: number, offset: number): void {
+    const sp = this.#specials;
+    const k = this.#specialLen;
+    if (k === sp.length) sp.push(id, valueIndex, offset);
+    else {
+      sp[k] = id;
+      sp[k + 1] = valueIndex;
+      sp[k + 2] = offset;
+    }
+    this.#specialLen = k + 3;
+  }
+
   /** The head is complete: derive framing facts (RFC 9112 §6) and build the MessageHead. */
   #endHead(endOffset: number): void {
     const fields = this.#fields;
@@ -1164,7 +1178,8 @@ class HttpParser implements Parser {
     te.others = 0;
     te.lastChunked = false;
     te.any = false;
-    for (let k = 0; k < sp.length; k += 3) {
+    const spLen = this.#specialLen;
+    for (let k = 0; k < spLen; k += 3) {
       const id = sp[k]!;
       const value = fields[sp[k + 1]!]!;
       const off = sp[k + 2]!;
@@ -1281,7 +1296,7 @@ class HttpParser implements Parser {
       if (head.contentLength > this.#maxBodySize) {
         const sp = this.#specials;
         let off = this.#base;
-        for (let k = 0; k < sp.length; k += 3) if (sp[k] === HEADER_CONTENT_LENGTH) off = sp[k + 2]!;
+        for (let k = 0; k < this.#specialLen; k += 3) if (sp[k] === HEADER_CONTENT_LENGTH) off = sp[k + 2]!;
         this.#fail("BODY_TOO_LARGE", off, "expected a body within maxBodySize");
       }
       this.#remaining = head.contentLength;
@@ -1292,7 +1307,7 @@ class HttpParser implements Parser {
   #connectionBits(): number {
     const sp = this.#specials;
     let conn = 0;
-    for (let k = 0; k < sp.length; k += 3) if (sp[k] === HEADER_CONNECTION) conn |= connectionTokens(this.#fields[sp[k + 1]!]!);
+    for (let k = 0; k < this.#specialLen; k += 3) if (sp[k] === HEADER_CONNECTION) conn |= connectionTokens(this.#fields[sp[k + 1]!]!);
     return conn;
   }
 
