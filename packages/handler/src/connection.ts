@@ -10,7 +10,7 @@
  * sockets never do).
  */
 import { CONTINUE_100, chooseFraming, Utf8StreamEncoder } from "@k/framing";
-import type { Framer, HeaderInit, ResponseHead, Sink } from "@k/framing";
+import type { Framer, HeaderInit, Sink } from "@k/framing";
 import { createParser, isParseError, statusForParseError } from "@k/parser";
 import type { MessageHead, Parser, ParseErrorLike } from "@k/parser";
 import { httpDate } from "./date.js";
@@ -28,7 +28,7 @@ import {
   type HeaderScan,
   type PartSource,
 } from "./response.js";
-import type { Connection, ConnectionOptions, RequestHandler, ResponseEnd, Transport, WholeResponse } from "./types.js";
+import type { Connection, ConnectionOptions, RequestHandler, ResponseEnd, ResponseHead, Transport, WholeResponse } from "./types.js";
 
 /** Default `headTimeout`: 30 s to receive a whole head (slowloris). */
 export const defaultHeadTimeout: number = 30_000;
@@ -614,8 +614,9 @@ class HttpConnection implements Connection {
     if (step.done === true || !isWholeResponse(step.value)) {
       throw new HttpError(500, "the component's first part is not a response head", { code: "BAD_RESPONSE" });
     }
-    const framer = this.#start(ex, step.value, undefined, false);
-    await this.#pipe(ex, framer, ex.source, undefined, null, null);
+    const head = step.value as ResponseHead;
+    const framer = this.#start(ex, head, undefined, false);
+    await this.#pipe(ex, framer, ex.source, head.trailers, null, null);
   }
 
   /** Streams parts from `source` through `framer`, waiting for drain when the transport is full. */
@@ -730,7 +731,11 @@ class HttpConnection implements Connection {
   }
 
   #answerError(ex: Exchange, error: HttpError): void {
-    const headers: [string, string][] = [["Content-Type", "text/plain; charset=utf-8"]];
+    const headers: [string, string][] = [
+      ["Content-Type", "text/plain; charset=utf-8"],
+      // The message may echo request data: never let a browser sniff it into HTML.
+      ["X-Content-Type-Options", "nosniff"],
+    ];
     const body = Buffer.from(error.message + "\n", "utf8");
     let status = error.status;
     if (!Number.isInteger(status) || status < 300 || status > 599) status = 500;

@@ -4,11 +4,20 @@
  * Types only. `ResponseHead` is @k/framing's, so a head a component yields goes to the framing
  * chooser unchanged.
  */
-import type { HeaderInit, ResponseHead } from "@k/framing";
+import type { HeaderInit, ResponseHead as FramingResponseHead } from "@k/framing";
 import type { Readable } from "node:stream";
 import type { HttpRequest } from "./request.js";
 
-export type { HeaderInit, ResponseHead } from "@k/framing";
+export type { HeaderInit } from "@k/framing";
+
+/**
+ * The head a component gives: @k/framing's ResponseHead (status, reason, headers, length,
+ * framing), plus trailer fields to send after a chunked body when they are known up front.
+ */
+export interface ResponseHead extends FramingResponseHead {
+  /** Trailer fields sent after a chunked body (a generator's `return { trailers }` wins). */
+  trailers?: HeaderInit | undefined;
+}
 
 /** A body part a component yields: strings are UTF-8 encoded (split surrogate pairs carried over). */
 export type BodyPart = string | Uint8Array;
@@ -25,8 +34,6 @@ export type ResponseBody =
 /** (b) A whole response: head fields plus a body. A string / bytes / null body gets Content-Length. */
 export interface WholeResponse extends ResponseHead {
   body?: ResponseBody | undefined;
-  /** Trailer fields sent after a streamed chunked body (ignored for other framings). */
-  trailers?: HeaderInit | undefined;
 }
 
 /** What a generator may return to end its response: trailer fields for a chunked body. */

@@ -56,6 +56,14 @@ describe("(a) async generator components", () => {
     expect(response.trailers).toEqual(["x-checksum", "abc"]);
   });
 
+  it("sends trailers given on the head", async () => {
+    const { response } = await serveOne(async function* () {
+      yield { status: 200, trailers: { "x-early": "1" } };
+      yield "x";
+    });
+    expect(response.trailers).toEqual(["x-early", "1"]);
+  });
+
   it("answers 500 when the generator returns before yielding a head", async () => {
     const { response, errors } = await serveOne(async function* () {
       // eslint-disable-next-line no-constant-condition
@@ -259,6 +267,7 @@ describe("bad responses", () => {
     });
     expect(response.status).toBe(401);
     expect(response.text).toBe("login first\n");
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
     expect(response.headers.get("www-authenticate")).toBe("Basic");
     expect(errors).toHaveLength(0);
   });
