@@ -176,6 +176,55 @@ describe("responses", () => {
   });
 });
 
+describe("leniencies (opt-in)", () => {
+  it("accepts bare LF line ends only with allowBareLF", () => {
+    const input = "POST / HTTP/1.1\nHost: x\nTransfer-Encoding: chunked\n\n2\nhi\n0\n\n";
+    expect(parse("request", input).at(-1)).toBe("error INVALID_LINE_ENDING @15");
+    expect(parse("request", input, { allowBareLF: true })).toEqual([
+      "head POST|/|0||1.1|Host,x,Transfer-Encoding,chunked|cl=-1|chunked=true|ka=true|up=false|exp=false",
+      "body hi",
+      "complete ",
+    ]);
+  });
+
+  it("joins an obs-fold with one SP only with allowObsFold", () => {
+    const input = "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n \t b \r\n\r\n";
+    expect(parse("request", input).at(-1)).toBe("error OBS_FOLD @33");
+    expect(parse("request", input, { allowObsFold: true })[0]).toContain("|Host,x,X-A,a b|");
+  });
+
+  it("accepts whitespace after a chunk size only with allowChunkSizeWhitespace", () => {
+    const input = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2 \t;a=b\r\nhi\r\n0\r\n\r\n";
+    expect(parse("request", input).at(-1)).toBe("error INVALID_CHUNK_SIZE @57");
+    expect(parse("request", input, { allowChunkSizeWhitespace: true })[1]).toBe("body hi");
+  });
+});
+
+describe("limits", () => {
+  it("counts chunk-extension bytes per line and per message", () => {
+    const head = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+    expect(parse("request", `${head}1;abcdefg\r\nx\r\n0\r\n\r\n`, { maxChunkExtensionSize: 8 }).at(-1)).toBe("complete ");
+    expect(parse("request", `${head}1;abcdefgh\r\nx\r\n0\r\n\r\n`, { maxChunkExtensionSize: 8 }).at(-1)).toBe("error CHUNK_EXTENSION_TOO_LARGE @65");
+    expect(parse("request", `${head}1;abcd\r\nx\r\n1;efgh\r\nx\r\n0\r\n\r\n`, { maxChunkExtensionSize: 8 }).at(-1)).toBe("error CHUNK_EXTENSION_TOO_LARGE @71");
+  });
+
+  it("rejects a chunked body as soon as its total passes maxBodySize", () => {
+    const input = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
+    expect(parse("request", input, { maxBodySize: 4 })).toEqual([
+      "head POST|/|0||1.1|Host,x,Transfer-Encoding,chunked|cl=-1|chunked=true|ka=true|up=false|exp=false",
+      "body abc",
+      "error BODY_TOO_LARGE @64",
+    ]);
+  });
+
+  it("reports a too-long target on the push that passes the limit", () => {
+    const p = createParser("request", { onHead() {}, onBody() {}, onComplete() {} }, { maxTargetLength: 4 });
+    expect(p.push(enc("GET /abc"))).toBe(8);
+    expect(() => p.push(enc("d"))).toThrow(/at byte 8/);
+    expect(p.error?.code).toBe("TARGET_TOO_LONG");
+  });
+});
+
 describe("pause()", () => {
   it("returns after the pausing callback and resumes where it stopped", () => {
     const events: string[] = [];
