@@ -56,6 +56,18 @@ function isInside(root: string, path: string): boolean {
   return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 }
 
+/** The real path of `path` if it exists and lies under `root` (itself a real path), else null. */
+async function realInside(root: string, path: string): Promise<string | null> {
+  let real: string;
+  try {
+    real = await realpath(path);
+  } catch (error) {
+    if (isMissing(error)) return null;
+    throw error;
+  }
+  return isInside(root, real) ? real : null;
+}
+
 /**
  * Creates the static-file handler for a root directory.
  *
@@ -77,8 +89,11 @@ export function createStaticHandler(options: StaticOptions): (request: HttpReque
     });
     const root = await realRoot;
 
-    let candidate = join(root, ...resolved.segments);
-    let stats = await statOrNull(candidate);
+    // Symlinks may point anywhere: every path is resolved to its real path and checked to lie
+    // under the root's before anything about it (even "is a directory") reaches the client.
+    let real = await realInside(root, join(root, ...resolved.segments));
+    if (real === null) return notFound();
+    let stats = await statOrNull(real);
     if (stats === null) return notFound();
     if (stats.isDirectory()) {
       if (!resolved.trailingSlash && resolved.segments.length > 0) {
@@ -87,21 +102,12 @@ export function createStaticHandler(options: StaticOptions): (request: HttpReque
         const location = "/" + resolved.rawSegments.join("/") + "/" + resolved.query;
         return plainText(301, `Moved to ${location}\n`, { location });
       }
-      candidate = join(candidate, "index.html");
+      real = await realInside(root, join(real, "index.html"));
+      if (real === null) return notFound();
+      stats = await statOrNull(real);
     } else if (resolved.trailingSlash) {
       return notFound();
     }
-
-    let real: string;
-    try {
-      real = await realpath(candidate);
-    } catch (error) {
-      if (isMissing(error)) return notFound();
-      throw error;
-    }
-    // Symlinks may point anywhere; only what really lies under the root is served.
-    if (!isInside(root, real)) return notFound();
-    stats = await statOrNull(real);
     // Only regular files: opening a FIFO or a device could block or never end.
     if (stats === null || !stats.isFile()) return notFound();
 

@@ -238,6 +238,8 @@ describe("the root is a wall", () => {
     "http://h/../secret.txt",
     "http://h/%2e%2e/secret.txt",
     "/link-out.txt",
+    "/dir-out",
+    "/dir-out/",
     "/dir-out/secret.txt",
     "/dir-out/site-secret.txt",
   ];
