@@ -1262,7 +1262,8 @@ class HttpParser implements Parser {
       chunked,
       keepAlive,
       request ? (hasUpgrade && (conn & CONN_UPGRADE) !== 0) || this.#method === "CONNECT" : this.#status === 101,
-      request && expectContinue,
+      // RFC 9110 §10.1.1: a server MUST ignore 100-continue in an HTTP/1.0 request.
+      request && expectContinue && version === "1.1",
     );
     this.#keepAlive = keepAlive;
     this.#state = S_HEAD_READY;

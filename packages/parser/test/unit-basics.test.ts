@@ -91,6 +91,8 @@ describe("requests", () => {
     expect(parse("request", "GET / HTTP/1.0\r\n\r\n")[0]).toContain("ka=false");
     expect(parse("request", "GET / HTTP/1.1\r\nHost: x\r\nConnection: foo, Upgrade\r\nUpgrade: websocket\r\n\r\n")[0]).toContain("up=true");
     expect(parse("request", "PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-Continue\r\nContent-Length: 0\r\n\r\n")[0]).toContain("exp=true");
+    // RFC 9110 §10.1.1: ignored in HTTP/1.0.
+    expect(parse("request", "PUT / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n")[0]).toContain("exp=false");
   });
 
   it("ignores empty lines before the request line", () => {
