@@ -12,7 +12,7 @@
 import { open, realpath, stat } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import type { Stats } from "node:fs";
-import { extname, join, sep } from "node:path";
+import { extname, join, relative, sep } from "node:path";
 import mime from "mime-types";
 import type { HttpRequest, ResponseHead, WholeResponse } from "@k/handler";
 import { createETag, evaluatePreconditions, formatHttpDate, ifRangeAllows, parseRange } from "./conditional.js";
@@ -56,7 +56,7 @@ function isInside(root: string, path: string): boolean {
   return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 }
 
-/** The real path of `path` if it exists and lies under `root` (itself a real path), else null. */
+/** The real path of `path` if it exists, lies under `root` (itself a real path) and is not a dotfile, else null. */
 async function realInside(root: string, path: string): Promise<string | null> {
   let real: string;
   try {
@@ -65,7 +65,10 @@ async function realInside(root: string, path: string): Promise<string | null> {
     if (isMissing(error)) return null;
     throw error;
   }
-  return isInside(root, real) ? real : null;
+  if (!isInside(root, real)) return null;
+  // A symlink may also lead to a dotfile under the root (public.txt -> .env): hidden too.
+  if (relative(root, real).split(sep).some((segment) => segment.startsWith("."))) return null;
+  return real;
 }
 
 /**

@@ -39,6 +39,7 @@ beforeAll(async () => {
   await symlink(join(scratch, "secret.txt"), join(root, "link-out.txt"));
   await symlink(scratch, join(root, "dir-out"));
   await symlink(join(root, "style.css"), join(root, "link-in.css"));
+  await symlink(join(root, ".env"), join(root, "link-dotfile.txt"));
   await utimes(join(root, "data.bin"), mtime, mtime);
   demo = await startDemo(["--port", "0", "--root", root]);
 });
@@ -238,6 +239,7 @@ describe("the root is a wall", () => {
     "http://h/../secret.txt",
     "http://h/%2e%2e/secret.txt",
     "/link-out.txt",
+    "/link-dotfile.txt",
     "/dir-out",
     "/dir-out/",
     "/dir-out/secret.txt",
