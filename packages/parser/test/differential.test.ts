@@ -31,11 +31,17 @@ const oursFails = (log: readonly string[]): boolean => (log.at(-1) ?? "").starts
  * - whitespace after ";" and around "=" in a chunk extension is BWS (RFC 9112 §7.1.1);
  *   llhttp rejects it.
  * - an empty list element (`chunked,`) is ignored (RFC 9110 §5.6.1.2); llhttp rejects it.
+ * - framing fields inside a trailer section are passed through, not validated (RFC 9110
+ *   §6.5.1: they frame nothing there); llhttp validates them.
  * - a response with Transfer-Encoding and Content-Length is read by Transfer-Encoding and
  *   ends the connection (RFC 9112 §6.3 ¶3); llhttp rejects it.
  */
 function knownWider(input: string | Uint8Array, llhttpError: string, ours: readonly string[]): boolean {
   const text = Buffer.from(toBytes(input)).toString("latin1");
+  // Framing fields in a trailer section frame nothing (RFC 9110 §6.5.1): we hand them over
+  // uninterpreted, llhttp validates their values.
+  // (llhttp may then also refuse what follows as data after close.)
+  if (/^HPE_(INVALID_TRANSFER_ENCODING|INVALID_CONTENT_LENGTH|UNEXPECTED_CONTENT_LENGTH|CLOSED_CONNECTION)$/.test(llhttpError) && ours.some((l) => /^complete \[.*(transfer-encoding|content-length|connection):/i.test(l))) return true;
   if (llhttpError === "HPE_INVALID_METHOD") {
     const methods = ours.filter((l) => l.startsWith("head ")).map((l) => l.split(" ")[1]!);
     return methods.some((m) => !nativeMethods.includes(m));
