@@ -57,6 +57,28 @@ describe("graceful close", () => {
     expect(server.connections).toBe(0);
   });
 
+  test("marks a response whose head was not sent yet with Connection: close", async () => {
+    const release = gate();
+    const started = gate();
+    server = await serve({
+      handler: async () => {
+        started.open();
+        await release.promise;
+        return { status: 200, body: "late" };
+      },
+    });
+    const client = await RawClient.open(server.address.port);
+    client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    await started.promise;
+    const closed = server.close();
+    release.open();
+    await client.gone;
+    expect(client.received).toMatch(/^HTTP\/1\.1 200 /);
+    expect(client.received.toLowerCase()).toContain("\r\nconnection: close\r\n");
+    expect(client.received).toContain("late");
+    await closed;
+  });
+
   test("destroys a never-ending response after the grace period and runs the handler's finally", async () => {
     let cleanedUp = false;
     const handler: RequestHandler = (request) => (async function* () {
