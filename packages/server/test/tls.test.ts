@@ -148,3 +148,28 @@ describe("TLS graceful close", () => {
     await closing;
   });
 });
+
+describe("TLS handshake timeout", () => {
+  test("drops a client that never finishes its handshake after headTimeout", async () => {
+    const pair = makeCertificate();
+    const errors: Error[] = [];
+    const server = await serve({
+      handler: () => ({ status: 200, body: "ok" }),
+      tls: { key: pair.key, cert: pair.cert },
+      headTimeout: 100,
+      onSocketError: (error) => errors.push(error),
+    });
+    try {
+      const silent = netConnect({ port: server.address.port, host: "127.0.0.1" });
+      silent.on("error", () => {});
+      let closed = false;
+      silent.once("close", () => { closed = true; });
+      // Far below the 30 s default, far above 100 ms.
+      await until(() => closed, "the silent client to be dropped", 300);
+      await until(() => server.connections === 0, "the server to forget it", 300);
+      expect(errors.some((e) => /timed? ?out/i.test(e.message) || (e as { code?: string }).code === "ERR_TLS_HANDSHAKE_TIMEOUT")).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+});
