@@ -43,5 +43,6 @@ export const requestLineCases: Case[] = [
   { name: "rejects a non-ASCII byte in the target", reason: "RFC 3986 §2 (URIs are ASCII)", kind: "request", input: get("GET /caf\xe9 HTTP/1.1"), expect: { error: "INVALID_TARGET" } },
   { name: "rejects a NUL in the target", reason: "llhttp test/request/invalid.md", kind: "request", input: get("GET /\x00 HTTP/1.1"), expect: { error: "INVALID_TARGET" } },
   { name: "rejects a bare CR ending the request line", reason: "RFC 9112 §2.2", kind: "request", input: "GET / HTTP/1.1\rHost: a\r\n\r\n", expect: { error: ["INVALID_LINE_ENDING", "INVALID_VERSION"] } },
+  { name: "rejects a bare CR before a request line", reason: "RFC 9112 §2.2 (only an empty line, CRLF, may precede it); llhttp skips it", kind: "request", input: "\rGET / HTTP/1.1\r\nHost: a\r\n\r\n", expect: { error: ["INVALID_LINE_ENDING", "INVALID_METHOD", "INVALID_REQUEST_LINE"] } },
   { name: "ignores empty lines before a request line", reason: "RFC 9112 §2.2 (SHOULD ignore at least one empty line before the request-line)", kind: "request", input: "\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", expect: ok("GET", "/") },
 ];
