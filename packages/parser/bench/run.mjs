@@ -148,7 +148,7 @@ const parsers = [
 // ---------------------------------------------------------------------------------------
 // Measurement
 
-/** Runs `feed(chunks)` for about `ms` milliseconds; returns messages/s. */
+/** Runs `feed(chunks)` for about `ms` milliseconds; returns messages (requests) per second. */
 function measure(feed, chunks, expected, ms) {
   let messages = 0;
   let iterations = 0;
@@ -213,7 +213,7 @@ const headRatios = [4096, 16384].map((size) => {
 const line = (cells) => `| ${cells.join(" | ")} |`;
 console.log(`@k/parser bench — node ${process.version}, ${new Date().toISOString().slice(0, 10)}, median of ${ROUNDS} rounds of ${ROUND_MS} ms`);
 console.log();
-console.log(line(["case", "@k msg/s", "@k MB/s", "llhttp msg/s", "http-parser-js msg/s", "@k / llhttp", "@k / http-parser-js"]));
+console.log(line(["case", "@k req/s", "@k MB/s", "llhttp req/s", "http-parser-js req/s", "@k / llhttp", "@k / http-parser-js"]));
 console.log(line(["---", "---:", "---:", "---:", "---:", "---:", "---:"]));
 for (const r of rows) {
   console.log(line([r.name, fmt(r.med[0]), r.mb[0].toFixed(0), fmt(r.med[1]), fmt(r.med[2]), `${(r.med[0] / r.med[1]).toFixed(2)}x`, `${(r.med[0] / r.med[2]).toFixed(2)}x`]));
