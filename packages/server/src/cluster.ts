@@ -117,6 +117,8 @@ class ClusterPrimary implements Server {
   #count: number;
   #port: number;
   #gracePeriod: number;
+  #restartDelay: number;
+  #maxRestartDelay: number;
   #secure: boolean;
   #workers = new Set<Worker>();
   #listening = new Set<Worker>();
@@ -137,6 +139,8 @@ class ClusterPrimary implements Server {
     this.#count = count;
     this.#port = port;
     this.#gracePeriod = options.gracePeriod ?? defaultGracePeriod;
+    this.#restartDelay = options.restartDelay ?? defaultRestartDelay;
+    this.#maxRestartDelay = options.maxRestartDelay ?? defaultMaxRestartDelay;
     this.#secure = options.tls !== undefined;
   }
 
@@ -198,7 +202,7 @@ class ClusterPrimary implements Server {
     const now = Date.now();
     if (now - this.#lastCrash > CRASH_STREAK_RESET) this.#crashes = 0;
     this.#lastCrash = now;
-    const delay = Math.min(defaultRestartDelay * 2 ** this.#crashes, defaultMaxRestartDelay);
+    const delay = Math.min(this.#restartDelay * 2 ** this.#crashes, this.#maxRestartDelay);
     this.#crashes++;
     const timer = setTimeout(() => {
       this.#restartTimers.delete(timer);

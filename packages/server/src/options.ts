@@ -43,12 +43,16 @@ export interface ServeOptions extends Omit<ConnectionOptions, "handler"> {
   lingerTimeout?: number;
   /** Socket-level errors (resets, failed TLS handshakes, accept errors), for logging. Never thrown. */
   onSocketError?: (error: Error) => void;
+  /** Cluster: ms before a crashed worker is replaced; doubles per crash in a row. Default 100. */
+  restartDelay?: number;
+  /** Cluster: the longest replacement delay of a crash loop (ms). Default 10 000. */
+  maxRestartDelay?: number;
 }
 
 /** The keys of {@link ServeOptions} that the server consumes and the Connection never sees. */
 const serverKeys: ReadonlySet<string> = new Set([
   "port", "host", "tls", "maxConnections", "gracePeriod", "workers", "backlog", "noDelay",
-  "lingerTimeout", "onSocketError",
+  "lingerTimeout", "onSocketError", "restartDelay", "maxRestartDelay",
 ]);
 
 /** The options of the Connection, without the server's own keys. */
@@ -74,6 +78,8 @@ export function validateOptions(options: ServeOptions): void {
   checkInteger("workers", options.workers, 0, 1_024);
   checkInteger("backlog", options.backlog, 0, 2_147_483_647);
   checkInteger("lingerTimeout", options.lingerTimeout, 0, 2_147_483_647);
+  checkInteger("restartDelay", options.restartDelay, 0, 2_147_483_647);
+  checkInteger("maxRestartDelay", options.maxRestartDelay, 0, 2_147_483_647);
   if (options.host !== undefined && (typeof options.host !== "string" || options.host === "")) {
     throw new ServerError("INVALID_OPTION", "host must be a non-empty string");
   }
