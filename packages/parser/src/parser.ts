@@ -715,7 +715,10 @@ class HttpParser implements Parser {
    * decode each (the call boundary costs more than the copy for short fields).
    */
   #decodeHead(buf: Uint8Array, i: number, max: number): void {
-    const end = (buf as Buffer).indexOf(CRLFCRLF, i);
+    // Search no further than the head limit: many pipelined heads without CRLFCRLF
+    // (allowBareLF) in one big push must not each scan to the end of it.
+    const limit = Math.min(buf.length, i + max);
+    const end = (limit === buf.length ? (buf as Buffer) : (buf.subarray(0, limit) as Buffer)).indexOf(CRLFCRLF, i);
     if (end < 0 || end + 4 - i > max) return;
     this.#hBuf = buf;
     this.#hStart = i;
