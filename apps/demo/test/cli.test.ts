@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
@@ -96,6 +96,28 @@ describe("k-demo CLI", () => {
       expect(received).toBe(20_000_000);
       expect(await exit).toEqual({ code: 0, signal: null });
     } finally {
+      await demo.stop("SIGKILL");
+    }
+  });
+
+  it("exits at once with 1 on a second signal while a response is still in flight", async () => {
+    const demo = await startDemo(["--port", "0"]);
+    const socket = connect({ port: demo.port, host: "127.0.0.1" });
+    try {
+      // A client that asks for a big body and never reads it keeps the first shutdown waiting.
+      await new Promise<void>((resolve) => {
+        socket.write("GET /stream?bytes=1000000000 HTTP/1.1\r\nHost: h\r\n\r\n");
+        socket.once("data", () => {
+          socket.pause();
+          resolve();
+        });
+      });
+      demo.child.kill("SIGTERM");
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(demo.child.exitCode).toBeNull();
+      expect(await demo.stop("SIGTERM")).toEqual({ code: 1, signal: null });
+    } finally {
+      socket.destroy();
       await demo.stop("SIGKILL");
     }
   });
