@@ -1,5 +1,6 @@
 /**
- * @k/server: TCP/TLS glue for @k/handler. Re-exports only.
+ * @k/server: TCP/TLS glue for @k/handler — serve(), graceful shutdown, connection limits,
+ * cluster workers. Re-exports only; nothing here parses HTTP.
  */
 export { serve } from "./serve.js";
 export type { Server, ServerAddress } from "./tcp-server.js";

@@ -1,6 +1,9 @@
 /**
- * serve(): the entry point. Chooses between serving in this process, acting as a
- * cluster primary, and acting as one of its workers.
+ * serve(): the entry point. Validates the options, then chooses between serving in this
+ * process, acting as a cluster primary, and acting as one of its workers.
+ *
+ * It holds no state of its own and installs no signal handlers; the returned Server lives
+ * until its close() resolves.
  */
 import cluster from "node:cluster";
 import { claimWorkerRole, serveCluster, serveInWorker } from "./cluster.js";
