@@ -100,6 +100,31 @@ describe("k-demo CLI", () => {
     }
   });
 
+  it("finishes in-flight responses and stops every worker when Ctrl-C signals the whole process group", async () => {
+    const demo = await startDemo(["--port", "0", "--workers", "2"], {}, { processGroup: true });
+    let workers: number[] = [];
+    try {
+      workers = readFileSync(`/proc/${demo.pid}/task/${demo.pid}/children`, "utf8").trim().split(/\s+/).map(Number);
+      // A response in flight in some worker when Ctrl-C arrives must still complete: the
+      // workers leave the shutdown to the primary instead of dying on the signal.
+      const response = await fetch(`${demo.url}/stream?bytes=20000000&chunk=65536`);
+      const reader = response.body!.getReader();
+      let received = (await reader.read()).value!.length;
+      const exit = new Promise((resolve) => demo.child.once("exit", (code, signal) => resolve({ code, signal })));
+      process.kill(-demo.pid, "SIGINT");
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        received += value.length;
+      }
+      expect(received).toBe(20_000_000);
+      expect(await exit).toEqual({ code: 0, signal: null });
+    } finally {
+      await demo.stop("SIGKILL");
+    }
+    for (const pid of workers) expect(existsSync(`/proc/${pid}`), `worker ${pid} is gone`).toBe(false);
+  }, 30_000);
+
   it("exits at once with 1 on a second signal while a response is still in flight", async () => {
     const demo = await startDemo(["--port", "0"]);
     const socket = connect({ port: demo.port, host: "127.0.0.1" });

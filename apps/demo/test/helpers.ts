@@ -26,10 +26,12 @@ export interface RunningDemo {
 }
 
 /** Starts `node bin/k-demo.js ...args` and resolves once it prints its listening line. */
-export function startDemo(args: readonly string[], env: Record<string, string> = {}): Promise<RunningDemo> {
+export function startDemo(args: readonly string[], env: Record<string, string> = {}, options: { processGroup?: boolean } = {}): Promise<RunningDemo> {
   const child = spawn(process.execPath, [K_DEMO_BIN, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...env },
+    // Its own process group, so a test can signal the whole group as a terminal's Ctrl-C does.
+    detached: options.processGroup === true,
   });
   let stdout = "";
   let stderr = "";
