@@ -419,9 +419,11 @@ class HttpConnection implements Connection {
     // Stop after each message so the pump sees where the next one starts (head timer).
     this.#pauseParser();
     if (ex.finished) {
-      // It was being drained after its response: the connection is in sync again.
+      // It was being drained after its response: the connection is in sync again. (Not
+      // re-entering the pump here: the pump loop itself goes on with the next bytes.)
       if (this.#noMore) this.#endTransport();
-      else this.#startNext();
+      else if (this.#queue.length > 0) this.#startNext();
+      else this.#arm(TIMER_IDLE, this.#o.idleTimeout); // a next head in these bytes re-arms
     }
   }
 
@@ -791,6 +793,11 @@ class HttpConnection implements Connection {
       this.#resumeInput();
       return; // #onComplete starts the next request once the body is through.
     }
+    this.#next();
+  }
+
+  /** The previous exchange is completely done (response written, body through): go on. */
+  #next(): void {
     if (this.#queue.length > 0) {
       this.#startNext();
     } else if (this.#noMore) {

@@ -1,5 +1,5 @@
 import { crc32 } from "node:zlib";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { HttpRequest } from "@k/handler";
 import { createParser } from "@k/parser";
 import { connect, get, readResponses, tick, until } from "./helpers.ts";
@@ -150,6 +150,20 @@ describe("unread request bodies", () => {
     expect(responses.map((r) => r.text)).toEqual(["POST", "GET"]);
     expect(responses[0]!.headers.has("connection")).toBe(false);
     expect(h.transport.ended).toBe(false);
+  });
+
+  it("arms the idle timeout once a drained body is through", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const h = connect({ handler: () => ({ status: 200, body: "early" }), idleTimeout: 5000 });
+      h.transport.send(post(10));
+      await until(() => readResponses(h.transport.output()).responses.length === 1);
+      h.transport.send("0123456789");
+      vi.advanceTimersByTime(5000);
+      expect(h.transport.ended).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("closes with Connection: close when the unread Content-Length body exceeds maxDrainSize", async () => {
