@@ -103,3 +103,33 @@ $("upload-button").addEventListener("click", () => {
   });
   xhr.send(file);
 });
+
+// ---- /echo: what the server received, pretty-printed, with the body decoded ---------------
+$("echo-button").addEventListener("click", async () => {
+  const method = $("echo-method").value;
+  const path = $("echo-path").value.startsWith("/echo") ? $("echo-path").value : "/echo";
+  const result = $("echo-result");
+  try {
+    const init = { method, headers: { "X-Demo": "k-demo page" } };
+    if (method !== "GET") init.body = $("echo-body").value;
+    const response = await fetch(path, init);
+    const echoed = await response.json();
+    const bytes = Uint8Array.from(atob(echoed.body), (c) => c.charCodeAt(0));
+    const decoded = new TextDecoder().decode(bytes);
+    // One line per header pair: the order and spelling of names is the point of /echo.
+    const headers = echoed.headers.map((pair) => `    ${JSON.stringify(pair)}`).join(",\n");
+    result.textContent = [
+      "{",
+      `  "method": ${JSON.stringify(echoed.method)},`,
+      `  "target": ${JSON.stringify(echoed.target)},`,
+      `  "version": ${JSON.stringify(echoed.version)},`,
+      `  "headers": [\n${headers}\n  ],`,
+      `  "body": ${JSON.stringify(echoed.body)}   // decoded: ${JSON.stringify(decoded)}`,
+      "}",
+    ].join("\n");
+    result.className = "result";
+  } catch (error) {
+    result.textContent = `failed: ${error.message}`;
+    result.className = "result error";
+  }
+});
