@@ -86,7 +86,7 @@ interface Resolved {
   maxPipelined: number;
   maxDrainSize: number;
   serverName: string | undefined;
-  keepAliveValue: string;
+  keepAliveValue: string | null;
   onError: ((error: unknown, request?: HttpRequest) => void) | undefined;
   onResponse: ConnectionOptions["onResponse"];
 }
@@ -181,7 +181,8 @@ class HttpConnection implements Connection {
       maxPipelined: Math.max(1, options.maxPipelined ?? defaultMaxPipelined),
       maxDrainSize: options.maxDrainSize ?? defaultMaxDrainSize,
       serverName: options.serverName,
-      keepAliveValue: `timeout=${Math.floor(idleTimeout / 1000)}`,
+      // No idle timeout (0 or Infinity): nothing to advertise.
+      keepAliveValue: idleTimeout > 0 && Number.isFinite(idleTimeout) ? `timeout=${Math.floor(idleTimeout / 1000)}` : null,
       onError: options.onError,
       onResponse: options.onResponse,
     };
@@ -694,7 +695,7 @@ class HttpConnection implements Connection {
       headers.push(["Connection", "close"]);
     } else {
       if (request.version === "1.0") headers.push(["Connection", "keep-alive"]);
-      headers.push(["Keep-Alive", this.#o.keepAliveValue]);
+      if (this.#o.keepAliveValue !== null) headers.push(["Keep-Alive", this.#o.keepAliveValue]);
     }
     const framer = choice.factory.create(this.#sink, {
       head: part,

@@ -57,6 +57,13 @@ describe("keep-alive", () => {
     expect(r!.text).toBe("streamed");
   });
 
+  it("advertises no Keep-Alive timeout when the idle timeout is off", async () => {
+    const h = connect({ handler: () => ({ status: 200, body: "" }), idleTimeout: Infinity });
+    h.transport.send(get());
+    await until(() => readResponses(h.transport.output()).responses.length === 1);
+    expect(readResponses(h.transport.output()).responses[0]!.headers.has("keep-alive")).toBe(false);
+  });
+
   it("advertises the configured idle timeout", async () => {
     const h = connect({ handler: () => ({ status: 200, body: "" }), idleTimeout: 5000 });
     h.transport.send(get());
