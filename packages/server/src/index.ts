@@ -8,6 +8,6 @@ export type { ServeOptions } from "./options.js";
 export {
   defaultGracePeriod, defaultHandshakeTimeout, defaultHost, defaultMaxConnections, defaultPort,
 } from "./options.js";
-export { defaultLingerTimeout } from "./socket-transport.js";
+export { defaultLingerTimeout, defaultSendTimeout } from "./socket-transport.js";
 export { defaultMaxRestartDelay, defaultRestartDelay } from "./cluster.js";
 export { ServerError, ServerErrorCode, isServerError } from "./errors.js";

@@ -41,6 +41,11 @@ export interface ServeOptions extends Omit<ConnectionOptions, "handler"> {
   noDelay?: boolean;
   /** Ms a closing socket keeps discarding input before it is destroyed (RFC 9112 §9.6). Default 5 000. */
   lingerTimeout?: number;
+  /**
+   * Ms a client may read nothing while a response waits on it (a refused write, no 'drain',
+   * no queued write completing) before it is dropped. Default 60 000; 0 disables.
+   */
+  sendTimeout?: number;
   /** Socket-level errors (resets, failed TLS handshakes, accept errors), for logging. Never thrown. */
   onSocketError?: (error: Error) => void;
   /** Cluster: ms before a crashed worker is replaced; doubles per crash in a row. Default 100. */
@@ -52,7 +57,7 @@ export interface ServeOptions extends Omit<ConnectionOptions, "handler"> {
 /** The keys of {@link ServeOptions} that the server consumes and the Connection never sees. */
 const serverKeys: ReadonlySet<string> = new Set([
   "port", "host", "tls", "maxConnections", "gracePeriod", "workers", "backlog", "noDelay",
-  "lingerTimeout", "onSocketError", "restartDelay", "maxRestartDelay",
+  "lingerTimeout", "sendTimeout", "onSocketError", "restartDelay", "maxRestartDelay",
 ]);
 
 /** The options of the Connection, without the server's own keys. */
@@ -78,6 +83,7 @@ export function validateOptions(options: ServeOptions): void {
   checkInteger("workers", options.workers, 0, 1_024);
   checkInteger("backlog", options.backlog, 0, 2_147_483_647);
   checkInteger("lingerTimeout", options.lingerTimeout, 0, 2_147_483_647);
+  checkInteger("sendTimeout", options.sendTimeout, 0, 2_147_483_647);
   checkInteger("restartDelay", options.restartDelay, 0, 2_147_483_647);
   checkInteger("maxRestartDelay", options.maxRestartDelay, 0, 2_147_483_647);
   if (options.host !== undefined && (typeof options.host !== "string" || options.host === "")) {

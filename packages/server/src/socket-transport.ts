@@ -7,10 +7,12 @@
  * follows an 'error', and one client must never bring the process down.
  *
  * It deliberately does not parse anything or own any timeout of the protocol (head, idle,
- * body timeouts live in @k/handler). It owns only the lingering close (RFC 9112 §9.6):
- * after the handler ends our side, unread input is drained and discarded for at most
- * `lingerTimeout` ms before the socket is destroyed, so a client that is still sending does
- * not get a TCP RST that could wipe out the response it has not read yet.
+ * body timeouts live in @k/handler). It owns two socket-level timers:
+ * - the lingering close (RFC 9112 §9.6): after the handler ends our side, unread input is
+ *   discarded for at most `lingerTimeout` ms before the socket is destroyed, so a client
+ *   still sending does not get a TCP RST that could wipe out the response it has not read;
+ * - the send timeout: a client that reads nothing for `sendTimeout` ms while a write waits
+ *   on it is dropped, since backpressure alone would make its handler wait forever.
  *
  * Bytes passed to `onData` are the socket's own Buffers; the handler may keep views into them.
  */
@@ -21,6 +23,8 @@ import { createConnection } from "@k/handler";
 
 /** Milliseconds a closing socket keeps reading (and discarding) before it is destroyed. */
 export const defaultLingerTimeout: number = 5_000;
+/** Milliseconds a client may read nothing while a response waits on it before it is dropped. */
+export const defaultSendTimeout: number = 60_000;
 
 /** One socket bound to one Connection, as tracked by the server. */
 export interface SocketBinding {
@@ -34,6 +38,8 @@ export interface SocketBinding {
 export interface BindOptions {
   connection: ConnectionOptions;
   lingerTimeout: number;
+  /** Ms a refused write may wait for 'drain' without progress before the socket is destroyed; 0: never. */
+  sendTimeout: number;
   /** Socket-level errors (resets, TLS alerts), for logging. Never thrown. */
   onSocketError?: ((error: Error) => void) | undefined;
 }
@@ -44,9 +50,15 @@ class SocketTransport implements Transport, SocketBinding {
   readonly remoteAddress: string | undefined;
   readonly remotePort: number | undefined;
   readonly encrypted: boolean;
+  /** Why we destroyed the socket ourselves (a send timeout), reported to onClose. */
+  failure: Error | undefined = undefined;
   #ending = false;
   #lingerTimer: NodeJS.Timeout | undefined = undefined;
   #lingerTimeout: number;
+  #sendTimer: NodeJS.Timeout | undefined = undefined;
+  #sendTimeout: number;
+  #queuedAtArm = 0;
+  #onSocketError: ((error: Error) => void) | undefined;
 
   constructor(socket: Socket, options: BindOptions) {
     this.socket = socket;
@@ -55,6 +67,8 @@ class SocketTransport implements Transport, SocketBinding {
     this.remotePort = socket.remotePort;
     this.encrypted = socket instanceof TLSSocket;
     this.#lingerTimeout = options.lingerTimeout;
+    this.#sendTimeout = options.sendTimeout;
+    this.#onSocketError = options.onSocketError;
     this.connection = createConnection(this, options.connection);
   }
 
@@ -65,7 +79,9 @@ class SocketTransport implements Transport, SocketBinding {
   write(bytes: Uint8Array): boolean {
     // After a reset the close is already on its way; the handler learns it from onClose.
     if (this.socket.destroyed || this.socket.writableEnded) return false;
-    return this.socket.write(bytes);
+    const ok = this.socket.write(bytes);
+    if (!ok) this.#armSend();
+    return ok;
   }
 
   end(): void {
@@ -73,17 +89,19 @@ class SocketTransport implements Transport, SocketBinding {
     this.#ending = true;
     const socket = this.socket;
     if (socket.destroyed) return;
-    if (socket.readableEnded) {
-      // The peer already half-closed: ending our side completes the close (autoDestroy).
-      socket.end();
-      return;
-    }
-    // Lingering close: keep reading so the peer's in-flight bytes do not trigger a RST that
-    // would discard our response from its receive buffer; destroy once it closes or times out.
     socket.end();
+    // What is still queued must reach a client that may have stopped reading.
+    if (socket.writableLength > 0) this.#armSend();
+    if (socket.readableEnded) return; // the peer half-closed already: autoDestroy completes it
+    // Lingering close: keep reading so the peer's in-flight bytes do not trigger a RST that
+    // would discard our response from its receive buffer. The clock starts once everything
+    // is handed to the kernel, so a slow reader of a long response is not cut short.
     socket.resume();
-    this.#lingerTimer = setTimeout(() => socket.destroy(), this.#lingerTimeout);
-    this.#lingerTimer.unref();
+    socket.once("finish", () => {
+      if (socket.destroyed) return;
+      this.#lingerTimer = setTimeout(() => socket.destroy(), this.#lingerTimeout);
+      this.#lingerTimer.unref();
+    });
   }
 
   // The handler's reason is not passed on: socket.destroy(error) would emit 'error' for a
@@ -110,10 +128,50 @@ class SocketTransport implements Transport, SocketBinding {
     this.socket.uncork();
   }
 
-  clearLinger(): void {
+  /** 'drain': the client read what was queued. */
+  drained(): void {
+    this.#clearSend();
+  }
+
+  clearTimers(): void {
     if (this.#lingerTimer !== undefined) clearTimeout(this.#lingerTimer);
     this.#lingerTimer = undefined;
+    this.#clearSend();
   }
+
+  // Send timeout (nginx's send_timeout): a client that stops reading would otherwise hold
+  // its connection and its handler forever, since backpressure only makes the handler wait.
+  #armSend(): void {
+    if (this.#sendTimeout <= 0 || this.#sendTimer !== undefined) return;
+    this.#queuedAtArm = this.socket.writableLength;
+    this.#sendTimer = setTimeout(this.#onSendTimer, this.#sendTimeout);
+    this.#sendTimer.unref();
+  }
+
+  #clearSend(): void {
+    if (this.#sendTimer !== undefined) clearTimeout(this.#sendTimer);
+    this.#sendTimer = undefined;
+  }
+
+  #onSendTimer = (): void => {
+    this.#sendTimer = undefined;
+    const socket = this.socket;
+    const queued = socket.writableLength;
+    if (socket.destroyed || queued === 0) return;
+    // Some queued writes completed: the client is slow, not gone. Give it another period.
+    if (queued < this.#queuedAtArm) {
+      this.#armSend();
+      return;
+    }
+    const error = Object.assign(
+      new Error(`the client read nothing for ${this.#sendTimeout} ms; ${queued} bytes were waiting`),
+      { code: "SEND_TIMEOUT" },
+    );
+    this.failure = error;
+    this.#onSocketError?.(error);
+    this.#ending = true;
+    socket.destroy();
+  };
 }
 
 /**
@@ -133,14 +191,17 @@ export function bindSocket(socket: Socket, options: BindOptions, onGone: (bindin
   socket.on("end", () => {
     if (!transport.ending) connection.onEnd();
   });
-  socket.on("drain", () => connection.onDrain());
+  socket.on("drain", () => {
+    transport.drained();
+    connection.onDrain();
+  });
   socket.on("error", (error: Error) => {
     lastError = error;
     options.onSocketError?.(error);
   });
   socket.once("close", () => {
-    transport.clearLinger();
-    connection.onClose(lastError);
+    transport.clearTimers();
+    connection.onClose(transport.failure ?? lastError);
     onGone(transport);
   });
   return transport;

@@ -15,7 +15,7 @@ import {
   defaultMaxConnections, defaultPort,
 } from "./options.js";
 import type { ServeOptions } from "./options.js";
-import { bindSocket, defaultLingerTimeout } from "./socket-transport.js";
+import { bindSocket, defaultLingerTimeout, defaultSendTimeout } from "./socket-transport.js";
 import type { BindOptions, SocketBinding } from "./socket-transport.js";
 
 /** Where a server listens. */
@@ -97,6 +97,7 @@ class TcpServer implements Server {
     this.#bind = {
       connection: connectionOptionsOf(options),
       lingerTimeout: options.lingerTimeout ?? defaultLingerTimeout,
+      sendTimeout: options.sendTimeout ?? defaultSendTimeout,
       onSocketError: options.onSocketError,
     };
     const info = server.address() as AddressInfo;

@@ -116,3 +116,72 @@ describe("request-body backpressure over a real socket", () => {
     }
   });
 });
+
+describe("send timeout", () => {
+  test("drops a client that stops reading, and the handler's finally runs", async () => {
+    let cleanedUp = false;
+    const errors: Error[] = [];
+    const part = new Uint8Array(PART).fill(0x73);
+    const server = await serve({
+      handler: () => (async function* () {
+        try {
+          yield { status: 200, headers: { "content-type": "application/octet-stream" } };
+          for (;;) yield part;
+        } finally {
+          cleanedUp = true;
+        }
+      })(),
+      sendTimeout: 200,
+      onSocketError: (error) => errors.push(error),
+    });
+    try {
+      const socket = netConnect({ port: server.address.port, host: "127.0.0.1" });
+      socket.on("error", () => {});
+      socket.pause(); // never reads
+      await new Promise((resolve) => socket.once("connect", resolve));
+      socket.write("GET /endless HTTP/1.1\r\nHost: x\r\n\r\n");
+      await until(() => server.connections === 1, "the connection to be accepted");
+      // Far below the 60 s default; the 200 ms timeout is what ends it.
+      await until(() => server.connections === 0, "the stalled connection to be dropped", 300);
+      await until(() => cleanedUp, "the handler's finally block", 300);
+      expect(errors.map((e) => (e as { code?: string }).code)).toContain("SEND_TIMEOUT");
+      socket.destroy();
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("keeps a client that reads slowly but steadily", async () => {
+    const SIZE = 16 * 1024 * 1024;
+    const part = new Uint8Array(PART).fill(0x73);
+    const server = await serve({
+      handler: () => (async function* () {
+        yield { status: 200, headers: { "content-type": "application/octet-stream" }, length: SIZE };
+        for (let sent = 0; sent < SIZE; sent += PART) yield part;
+      })(),
+      sendTimeout: 300,
+    });
+    try {
+      const socket = netConnect({ port: server.address.port, host: "127.0.0.1" });
+      let received = 0;
+      let error: Error | undefined;
+      socket.on("error", (e) => { error = e; });
+      socket.on("data", (chunk: Buffer) => {
+        received += chunk.length;
+        // About 1 MiB per 50 ms: slower than the server writes, never silent for 300 ms.
+        if (received % (1024 * 1024) < chunk.length) {
+          socket.pause();
+          setTimeout(() => socket.resume(), 50);
+        }
+      });
+      const closed = new Promise((resolve) => socket.once("close", resolve));
+      await new Promise((resolve) => socket.once("connect", resolve));
+      socket.write("GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      await closed;
+      expect(error).toBeUndefined();
+      expect(received).toBeGreaterThan(SIZE);
+    } finally {
+      await server.close();
+    }
+  });
+});
