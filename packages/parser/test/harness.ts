@@ -135,12 +135,14 @@ export function splitAt(bytes: Uint8Array, points: readonly number[]): Uint8Arra
 }
 
 /**
- * The 2-way split points to try. Every one for inputs up to 2 KiB; for longer inputs
- * (limit cases, big bodies) 256 evenly spaced points plus the first and last 64, so a
- * 17 KiB head does not cost 17 K full parses.
+ * The 2-way split points to try: every one for inputs up to 9,000 bytes (which covers the
+ * 8 KiB target-length case and the head-size boundary cases, run with a small limit). Above
+ * that (the 17 KB default-head-limit cases and the 100 KB+ chunk-extension floods), 256
+ * evenly spaced points plus the first and last 64: every split of a 17 KB head that hits
+ * the limit costs ~10 s, for no split position the boundary cases do not already cover.
  */
 export function twoWayPoints(length: number): number[] {
-  if (length <= 2048) return Array.from({ length: Math.max(0, length - 1) }, (_, i) => i + 1);
+  if (length <= 9_000) return Array.from({ length: Math.max(0, length - 1) }, (_, i) => i + 1);
   const set = new Set<number>();
   for (let i = 1; i <= 64; i++) {
     set.add(i);
