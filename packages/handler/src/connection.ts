@@ -159,6 +159,7 @@ class HttpConnection implements Connection {
   /** Body bytes still drained (thrown away) for a finished exchange. */
   #drainLeft = 0;
   #serving = false;
+  #nextOnDrain = false;
   // Output buffering.
   #out: Uint8Array[] = [];
   #outBytes = 0;
@@ -501,6 +502,18 @@ class HttpConnection implements Connection {
   #startNext(): void {
     const ex = this.#queue[0];
     if (ex === undefined || this.#serving || this.#closed) return;
+    if (this.#full) {
+      // The previous response still fills the transport: a pipelined whole response would
+      // queue behind it without bound (16 x a large body), so the next one waits for drain.
+      if (!this.#nextOnDrain) {
+        this.#nextOnDrain = true;
+        this.#drainWaiters.push(() => {
+          this.#nextOnDrain = false;
+          this.#startNext();
+        });
+      }
+      return;
+    }
     this.#serving = true;
     // A microtask later: the component never runs inside a parser callback.
     queueMicrotask(() => {

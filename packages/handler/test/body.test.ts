@@ -139,6 +139,24 @@ describe("response backpressure", () => {
   });
 });
 
+describe("pipelined responses to a slow reader", () => {
+  it("starts the next pipelined response only after the transport drained", async () => {
+    let calls = 0;
+    const big = Buffer.alloc(MiB, 1);
+    const h = connect({ handler: () => (calls++, { status: 200, body: big }) }, { highWaterMark: 64 * 1024, record: false });
+    h.transport.send(get("/1") + get("/2") + get("/3"));
+    await until(() => h.transport.bytesWritten > MiB);
+    for (let i = 0; i < 5; i++) await tick();
+    expect(calls).toBe(1);
+    h.transport.drain();
+    await until(() => calls === 2);
+    for (let i = 0; i < 5; i++) await tick();
+    expect(calls).toBe(2);
+    h.transport.drain();
+    await until(() => calls === 3);
+  });
+});
+
 describe("unread request bodies", () => {
   const post = (length: number, extra = "") => `POST / HTTP/1.1\r\nHost: a\r\nContent-Length: ${length}\r\n${extra}\r\n`;
 
