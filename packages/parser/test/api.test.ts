@@ -79,6 +79,23 @@ describe("defaults", () => {
   });
 });
 
+describe("options", () => {
+  it("refuses a negative or non-numeric limit when the parser is created", () => {
+    for (const bad of [{ maxHeadSize: -1 }, { maxHeaderCount: Number.NaN }, { maxTargetLength: -5 }, { maxChunkExtensionSize: -1 }, { maxTrailerSize: Number.NaN }, { maxBodySize: -1 }]) {
+      expect(() => createParser("request", noop, bad), JSON.stringify(bad)).toThrow(RangeError);
+    }
+  });
+
+  it("refuses an unknown kind", () => {
+    expect(() => createParser("requests" as never, noop)).toThrow(TypeError);
+  });
+
+  it("treats a limit of 0 as a limit, not as the default", () => {
+    const parser = createParser("request", noop, { maxBodySize: 0 });
+    expect(() => parser.push(enc("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx"))).toThrow(expect.objectContaining({ code: "BODY_TOO_LARGE" }));
+  });
+});
+
 describe("error table", () => {
   it("maps every code to the status written in the contract", () => {
     expect(parseErrorStatus).toEqual(statuses);
