@@ -2,8 +2,8 @@
 // node:http uses: on valid input both must report the same method, target, version, raw
 // fields, body and trailers (and keep-alive); on input llhttp rejects, we reject too.
 // We are deliberately stricter in places (Host rules, chunk-ext grammar, limits) and
-// deliberately wider in three (any token as a method, HTTP/1.2+ read as 1.1, identical
-// repeated Content-Length values), each listed below with its RFC reference.
+// deliberately wider in a few, each listed at knownWider() with its RFC reference; the
+// README's "Where it differs from llhttp" says the same for users.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ParserKind } from "@k/parser";
@@ -39,8 +39,8 @@ const oursFails = (log: readonly string[]): boolean => (log.at(-1) ?? "").starts
 function knownWider(input: string | Uint8Array, llhttpError: string, ours: readonly string[]): boolean {
   const text = Buffer.from(toBytes(input)).toString("latin1");
   // Framing fields in a trailer section frame nothing (RFC 9110 §6.5.1): we hand them over
-  // uninterpreted, llhttp validates their values.
-  // (llhttp may then also refuse what follows as data after close.)
+  // uninterpreted, llhttp validates their values (and may then refuse what follows as
+  // data after close).
   if (/^HPE_(INVALID_TRANSFER_ENCODING|INVALID_CONTENT_LENGTH|UNEXPECTED_CONTENT_LENGTH|CLOSED_CONNECTION)$/.test(llhttpError) && ours.some((l) => /^complete \[.*(transfer-encoding|content-length|connection):/i.test(l))) return true;
   if (llhttpError === "HPE_INVALID_METHOD") {
     const methods = ours.filter((l) => l.startsWith("head ")).map((l) => l.split(" ")[1]!);
