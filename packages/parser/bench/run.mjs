@@ -7,6 +7,9 @@
 // like one keep-alive connection. Rounds alternate the parsers (A/B/C, then rotated) and
 // the median round is reported, because the machine is shared and noisy: read the ratios.
 //
+// The 64 KiB upload is also fed in 1,460-byte pieces (one TCP segment each); the 1 KiB
+// POST fits in one such segment, so its piecewise run would be the same as the whole one.
+//
 // Usage: npm run build && node bench/run.mjs  [--quick]
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
