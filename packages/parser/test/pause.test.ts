@@ -160,4 +160,23 @@ describe("pause()", () => {
     parser.finish();
     expect(events).toEqual(["head /y", "complete"]);
   });
+
+  it("hands an upgrading server the new protocol's bytes when it pauses in onComplete", () => {
+    let upgrade = false;
+    const parser: Parser = createParser("request", {
+      onHead(h) {
+        upgrade = h.upgrade;
+      },
+      onBody() {},
+      onComplete() {
+        if (upgrade) parser.pause();
+      },
+    });
+    const head = "GET /chat HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
+    const wire = Buffer.from(`${head}\x81\x05hello`, "latin1");
+    const used = parser.push(wire);
+    expect(upgrade).toBe(true);
+    expect(used).toBe(head.length);
+    expect(wire.subarray(used).toString("latin1")).toBe("\x81\x05hello");
+  });
 });
