@@ -153,7 +153,6 @@ class ClusterPrimary implements Server {
       await this.#stopAll(true);
       throw error;
     }
-    this.#started = true;
     return this;
   }
 
@@ -172,7 +171,11 @@ class ClusterPrimary implements Server {
           this.#listening.add(worker);
           this.address = message.address;
           this.url = urlOf(message.address, this.#secure);
-          if (this.#listening.size >= this.#count) this.#onStarted?.resolve();
+          if (!this.#started && this.#listening.size >= this.#count) {
+            // Set here, not after start()'s await: an exit in between must count as a crash.
+            this.#started = true;
+            this.#onStarted?.resolve();
+          }
           break;
         case "error":
           this.#onStarted?.reject(new ServerError(message.code, message.message, { port: this.#port }));
@@ -180,7 +183,6 @@ class ClusterPrimary implements Server {
         case "closing":
           this.#leaving.add(worker);
           break;
-        default:
       }
     });
     // 'error' on a worker (e.g. IPC send after exit) must not crash the primary; 'exit' follows.
