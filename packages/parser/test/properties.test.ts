@@ -187,6 +187,10 @@ describe("random valid responses", () => {
         const bytes = Buffer.from(wire, "latin1");
         const points = fc.sample(splitPoints(bytes.length), { numRuns: 1, seed })[0]!;
         expect(runChunks("response", splitAt(bytes, points))).toEqual(expected);
+        // Node's llhttp reads the same responses.
+        const peer = runLlhttp("response", [bytes]);
+        expect(peer.error).toBeNull();
+        expect(peer.log).toEqual(expected.map((l) => l.replace(/ cl=.*$/, "")));
       }),
       { numRuns: 200 },
     );
