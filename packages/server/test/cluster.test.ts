@@ -195,3 +195,32 @@ describe("a hung worker", () => {
     }
   }, 30_000);
 });
+
+describe("crashing workers", () => {
+  test("are replaced only after restartDelay, and close() cancels a pending restart", async () => {
+    const app = spawn(process.execPath, [fixture], {
+      stdio: ["ignore", "pipe", "ignore"],
+      env: { ...process.env, APP_CRASH_AFTER: "800", APP_RESTART_DELAY: "60000" },
+    });
+    let out = "";
+    let exitCode: number | null | undefined;
+    app.stdout.setEncoding("utf8");
+    app.stdout.on("data", (c: string) => { out += c; });
+    app.once("exit", (code) => { exitCode = code; });
+    try {
+      await until(() => out.includes("}\n"), "the cluster to listen", 2_000);
+      const forksAtStart = out.split("fork\n").length - 1;
+      // Both workers crash 800 ms after listening (late enough that a slow sibling's startup
+      // is over); with a 60 s restart delay none comes back.
+      await sleep(1_500);
+      expect(out.split("fork\n").length - 1).toBe(forksAtStart);
+      app.kill("SIGTERM");
+      // The pending restarts must not keep the primary alive for 60 s.
+      await until(() => exitCode !== undefined, "the primary to exit", 300);
+      expect(exitCode).toBe(0);
+      expect(out).toContain("closed\n");
+    } finally {
+      if (exitCode === undefined) app.kill("SIGKILL");
+    }
+  }, 30_000);
+});
