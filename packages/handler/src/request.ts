@@ -207,10 +207,15 @@ export class HttpRequest {
       const target = this.target;
       const scheme = this.encrypted ? "https://" : "http://";
       const host = this.headers.get("host") || "localhost";
-      if (target.charCodeAt(0) === 0x2f /* / */) this.#url = new URL(scheme + host + target);
-      else if (target === "*") this.#url = new URL(scheme + host + "/");
-      else if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(target)) this.#url = new URL(target);
-      else this.#url = new URL(scheme + target); // authority-form (CONNECT)
+      try {
+        if (target.charCodeAt(0) === 0x2f /* / */) this.#url = new URL(scheme + host + target);
+        else if (target === "*") this.#url = new URL(scheme + host + "/");
+        else if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(target)) this.#url = new URL(target);
+        else this.#url = new URL(scheme + target); // authority-form (CONNECT)
+      } catch (cause) {
+        // RFC 3986 allows hosts that WHATWG URL refuses (e.g. a percent-encoded space).
+        throw new HttpError(400, "the request's Host and target do not form a URL", { cause });
+      }
     }
     return this.#url;
   }

@@ -345,6 +345,11 @@ describe("request object", () => {
     expect(req.signal.aborted).toBe(false);
   });
 
+  it("answers 400 when a valid Host does not form a WHATWG URL and the component reads url", async () => {
+    const { response } = await serveOne((req) => ({ status: 200, body: req.url.href }), "GET / HTTP/1.1\r\nHost: a%20b\r\n\r\n");
+    expect(response.status).toBe(400);
+  });
+
   it("does not abort the signal on normal completion", async () => {
     let seen: HttpRequest | null = null;
     const { transport } = await serveOne((req) => ((seen = req), { status: 200, body: "ok" }));
