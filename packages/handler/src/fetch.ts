@@ -8,7 +8,7 @@
  * fields of the Response (Connection, Keep-Alive, Transfer-Encoding) are the lifecycle's
  * business and are dropped; Content-Length becomes the response length.
  */
-import { HttpError } from "./errors.js";
+import { HttpError, isHttpError } from "./errors.js";
 import type { HttpRequest } from "./request.js";
 import type { RequestHandler, WholeResponse } from "./types.js";
 
@@ -88,6 +88,7 @@ export function fromFetch(handler: FetchHandler): RequestHandler {
     try {
       webRequest = toWebRequest(request);
     } catch (cause) {
+      if (isHttpError(cause)) throw cause; // a Host that forms no URL: 400
       // e.g. CONNECT/TRACE, which `new Request` refuses (Fetch §2.2.1 forbidden methods).
       throw new HttpError(501, `${request.method} is not supported by this handler`, { cause });
     }

@@ -107,6 +107,11 @@ describe("fromFetch with a Hono app", () => {
     expect(res.body.length).toBe(0);
   });
 
+  it("answers 400 for a Host that forms no URL", async () => {
+    const res = await inject(handler, { target: "/hello", headers: { host: "a%20b" } });
+    expect(res.status).toBe(400);
+  });
+
   it("answers 501 for a method that a web Request refuses", async () => {
     const res = await inject(handler, { method: "TRACE", target: "/hello" });
     expect(res.status).toBe(501);
