@@ -15,6 +15,7 @@ import {
   statusForParseError,
 } from "@k/parser";
 import type { MessageHead, ParseErrorCode } from "@k/parser";
+import { runAllSplits } from "./harness.ts";
 
 const enc = (s: string): Uint8Array => Buffer.from(s, "latin1");
 const noop = { onHead(): void {}, onBody(): void {}, onComplete(): void {} };
@@ -141,6 +142,27 @@ describe("ParseError", () => {
     }
     expect(offset).toBeGreaterThanOrEqual(27);
     expect(offset).toBeLessThanOrEqual(29);
+  });
+});
+
+describe("error offsets", () => {
+  // errors.ts: `offset` is the byte the error is about. Each input marks that byte with «».
+  const marked: [ParseErrorCode, string][] = [
+    ["INVALID_METHOD", "G«@»T / HTTP/1.1\r\nHost: a\r\n\r\n"],
+    ["INVALID_TARGET", "GET /a«\x01»b HTTP/1.1\r\nHost: a\r\n\r\n"],
+    ["INVALID_HEADER_NAME", "GET / HTTP/1.1\r\nHost« »: a\r\n\r\n"],
+    ["INVALID_HEADER_VALUE", "GET / HTTP/1.1\r\nHost: a\r\nX: a«\x00»b\r\n\r\n"],
+    ["INVALID_LINE_ENDING", "GET / HTTP/1.1\r\nHost: a«\n»X: b\r\n\r\n"],
+    ["OBS_FOLD", "GET / HTTP/1.1\r\nX: a\r\n« »b\r\nHost: a\r\n\r\n"],
+    ["INVALID_CHUNK_SIZE", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n«z»\r\n"],
+    ["INVALID_CHUNK_DATA", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello«X»X"],
+  ];
+  it.each(marked)("points %s at the offending byte, at every split", (code, text) => {
+    const at = text.indexOf("«");
+    const input = text.replace("«", "").replace("»", "");
+    const report = runAllSplits("request", input, {}, 10);
+    expect(report.whole.at(-1)).toBe(`error ${code} @${at}`);
+    expect(report.mismatches).toEqual([]);
   });
 });
 
