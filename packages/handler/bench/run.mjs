@@ -13,7 +13,8 @@ import { spawn } from "node:child_process";
 import { createServer as createHttpServer } from "node:http";
 import { connect, createServer } from "node:net";
 import { parseArgs } from "node:util";
-import { createConnection } from "@k/handler";
+import { createConnection, fromFetch } from "@k/handler";
+import { Hono } from "hono";
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +32,7 @@ const ROUNDS = Number(values.rounds);
 const BODY = "Hello, World!";
 
 const whole = () => ({ status: 200, headers: { "content-type": "text/plain" }, body: BODY });
+const hono = fromFetch(new Hono().get("/hello", (c) => c.text(BODY)).fetch);
 async function* generator() {
   yield { status: 200, headers: { "content-type": "text/plain" }, length: BODY.length };
   yield BODY;
@@ -169,6 +171,7 @@ async function main() {
   await inMemory("(b) whole", whole, 1);
   await inMemory("(b) whole", whole, DEPTH);
   await inMemory("(a) generator", generator, DEPTH);
+  await inMemory("(c) fromFetch(Hono)", hono, DEPTH);
   for (const depth of [1, DEPTH]) {
     // ABBA rounds, medians: load from other processes on a shared machine drifts slowly, so
     // alternating the order spreads it over both sides.
