@@ -82,27 +82,27 @@ export interface ResponseInfo {
 export interface ConnectionOptions {
   handler: RequestHandler;
   /** ms to receive a whole head, from its first byte (from accept on a fresh connection) → 408 + close. Default 30 000. */
-  headTimeout?: number;
+  headTimeout?: number | undefined;
   /** ms an idle keep-alive connection stays open; advertised as `Keep-Alive: timeout=N`. Default 65 000. */
-  idleTimeout?: number;
+  idleTimeout?: number | undefined;
   /** ms without request-body bytes while a body is expected → abort (408 if no head was sent). Default 30 000. */
-  bodyTimeout?: number;
+  bodyTimeout?: number | undefined;
   /** Requests parsed ahead and waiting; beyond it reading pauses. Default 16. */
-  maxPipelined?: number;
+  maxPipelined?: number | undefined;
   /** Unread request-body bytes drained after a response before the connection closes instead. Default 1 MiB. */
-  maxDrainSize?: number;
+  maxDrainSize?: number | undefined;
   /** Largest request body (→ 413). Default Infinity. */
-  maxBodySize?: number;
+  maxBodySize?: number | undefined;
   /** Passed to @k/parser. */
-  maxHeadSize?: number;
-  maxHeaderCount?: number;
-  maxTargetLength?: number;
+  maxHeadSize?: number | undefined;
+  maxHeaderCount?: number | undefined;
+  maxTargetLength?: number | undefined;
   /** `Server` header value; none by default. */
-  serverName?: string;
+  serverName?: string | undefined;
   /** Component and connection errors; never throws into the process. */
-  onError?: (error: unknown, request?: HttpRequest) => void;
+  onError?: ((error: unknown, request?: HttpRequest) => void) | undefined;
   /** Called once per answered request. */
-  onResponse?: (info: ResponseInfo) => void;
+  onResponse?: ((info: ResponseInfo) => void) | undefined;
 }
 
 /** One connection's request lifecycle, driven by its transport. */

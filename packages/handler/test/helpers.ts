@@ -99,8 +99,8 @@ export function connect(
   const errors: unknown[] = [];
   const transport = createMemoryTransport(transportOptions);
   const connection = createConnection(transport, {
-    onError: (e) => errors.push(e),
     ...options,
+    onError: options.onError ?? ((e) => errors.push(e)),
   });
   transport.attach(connection);
   return { transport, connection, errors };
