@@ -91,6 +91,8 @@ export const framingCases: Case[] = [
   { name: "rejects a trailer field with a space before the colon", reason: "RFC 9112 §5.1, §7.1.2", kind: "request", input: te("0\r\nX-Sum : 1\r\n\r\n"), expect: { error: ["INVALID_TRAILER", "INVALID_HEADER_NAME"], before: [teHead] } },
   { name: "rejects a trailer field without a colon", reason: "RFC 9112 §7.1.2", kind: "request", input: te("0\r\nbogus\r\n\r\n"), expect: { error: ["INVALID_TRAILER", "INVALID_HEADER_NAME"], before: [teHead] } },
   { name: "rejects a control byte in a trailer value", reason: "RFC 9110 §5.5", kind: "request", input: te("0\r\nX: a\x01\r\n\r\n"), expect: { error: ["INVALID_TRAILER", "INVALID_HEADER_VALUE"], before: [teHead] } },
+  { name: "rejects an obs-fold in the trailer section", reason: "RFC 9112 §5.2, §7.1.2", kind: "request", input: te("0\r\nX: a\r\n b\r\n\r\n"), expect: { error: ["OBS_FOLD", "INVALID_TRAILER"], before: [teHead] } },
+  { name: "rejects a NUL in a chunk extension", reason: "RFC 9112 §7.1.1 (token / quoted-string)", kind: "request", input: te("5;a=b\x00\r\nhello\r\n0\r\n\r\n"), expect: { error: "INVALID_CHUNK_EXTENSION", before: [teHead] } },
   { name: "rejects a trailer section over maxTrailerSize", reason: "contract: TRAILER_TOO_LARGE (431)", kind: "request", options: { maxTrailerSize: 16 }, input: te("0\r\nX-Long: 0123456789abcdef\r\n\r\n"), expect: { error: "TRAILER_TOO_LARGE", before: [teHead] } },
   { name: "rejects a bare LF in the trailer section", reason: "RFC 9112 §2.2", kind: "request", input: te("0\r\nX: 1\n\r\n"), expect: { error: ["INVALID_LINE_ENDING", "INVALID_TRAILER"], before: [teHead] } },
 
