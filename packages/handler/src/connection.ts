@@ -850,8 +850,26 @@ class HttpConnection implements Connection {
 
   readonly #flushTick = (): void => {
     this.#flushScheduled = false;
-    this.#flush();
+    try {
+      this.#flush();
+    } catch (error) {
+      // A transport whose write throws must not become an uncaught exception in a timer.
+      this.#fail(error);
+    }
   };
+
+  /** An internal failure outside any component: report it and drop the connection. */
+  #fail(error: unknown): void {
+    this.#report(error);
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#gone(error, true);
+    try {
+      this.#transport.destroy(error instanceof Error ? error : new Error(String(error)));
+    } catch {
+      // Nothing more can be done for this connection.
+    }
+  }
 
   #flush(): void {
     const out = this.#out;
@@ -967,6 +985,14 @@ class HttpConnection implements Connection {
   }
 
   readonly #onTimer = (): void => {
+    try {
+      this.#timeout();
+    } catch (error) {
+      this.#fail(error);
+    }
+  };
+
+  #timeout(): void {
     const kind = this.#timerKind;
     this.#timer = null;
     this.#timerKind = TIMER_NONE;
@@ -990,7 +1016,7 @@ class HttpConnection implements Connection {
       ex.body.fail(error);
       if (ex.headSent || ex.finished) this.#destroy(error);
     }
-  };
+  }
 
   #report(error: unknown, request?: HttpRequest): void {
     const onError = this.#o.onError;

@@ -337,3 +337,24 @@ describe("resources of an abandoned response", () => {
     await until(() => body.destroyed);
   });
 });
+
+describe("a failing transport", () => {
+  it("reports a write that throws and destroys the connection instead of crashing", async () => {
+    const h = connect({
+      handler: async function* () {
+        yield { status: 200 };
+        yield "x";
+        await new Promise((r) => setTimeout(r, 1));
+        yield "y";
+      },
+    });
+    let writes = 0;
+    h.transport.write = () => {
+      if (++writes > 0) throw new Error("EPIPE");
+      return true;
+    };
+    h.transport.send(get());
+    await until(() => h.transport.destroyed);
+    expect(h.errors.some((e) => (e as Error).message === "EPIPE")).toBe(true);
+  });
+});
