@@ -609,8 +609,7 @@ class HttpConnection implements Connection {
     const second = await settledSoon(pending);
     if (this.#closed) throw new HttpError(499, "client gone", { code: "ABORTED" });
     if (second !== LATER && second.done === true) {
-      const tail = encoder.end();
-      this.#start(ex, r, tail.length === 0 ? a : Buffer.concat([a, tail]), true).end();
+      this.#start(ex, r, encoder.pending ? Buffer.concat([a, encoder.end()]) : a, true).end();
       ex.source = null;
       return;
     }
@@ -669,10 +668,8 @@ class HttpConnection implements Connection {
         if (this.#closed) throw new HttpError(499, "client gone", { code: "ABORTED" });
       }
     }
-    if (encoder !== null) {
-      const tail = encoder.end();
-      if (tail.length > 0) framer.write(tail);
-    }
+    // Only a held high surrogate needs end() (it allocates even when empty: pipelined profile).
+    if (encoder !== null && encoder.pending) framer.write(encoder.end());
     ex.source = null;
     framer.end(trailers);
   }

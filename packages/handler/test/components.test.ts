@@ -47,6 +47,14 @@ describe("(a) async generator components", () => {
     expect(response.text).toBe("smile \u{1F600}!");
   });
 
+  it("ends a body whose last string holds a lone high surrogate with U+FFFD", async () => {
+    const { response } = await serveOne(async function* () {
+      yield { status: 200 };
+      yield "a\uD83D";
+    });
+    expect(response.text).toBe("a\uFFFD");
+  });
+
   it("sends trailers a generator returns", async () => {
     const { response } = await serveOne(async function* () {
       yield { status: 200 };
