@@ -63,6 +63,27 @@ async function inMemory(name, handler, perRead) {
   console.log(`| in-memory ${name}, ${perRead}/read | ${Math.round(requests / SECONDS).toLocaleString("en")} req/s | writes/request ${(responses / requests).toFixed(3)} |`);
 }
 
+/** Bytes/s of one large streamed response (64 KiB parts, chunked) through the connection. */
+async function streaming() {
+  const PART = Buffer.alloc(64 * 1024, 0x61);
+  const TOTAL = 1024 * 1024 * 1024;
+  let bytes = 0;
+  let done = false;
+  const transport = { write: (b) => ((bytes += b.length), true), end() {}, destroy() {}, pause() {}, resume() {} };
+  const conn = createConnection(transport, {
+    handler: async function* () {
+      yield { status: 200 };
+      for (let sent = 0; sent < TOTAL; sent += PART.length) yield PART;
+      done = true;
+    },
+  });
+  const t = performance.now();
+  conn.onData(Buffer.from("GET /big HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  while (!done) await new Promise((r) => setImmediate(r));
+  const seconds = (performance.now() - t) / 1000;
+  console.log(`| in-memory streamed 1 GiB, 64 KiB parts, chunked | ${Math.round(bytes / seconds / 1e6).toLocaleString("en")} MB/s | |`);
+}
+
 function kServer(handler) {
   return createServer({ noDelay: true }, (socket) => {
     const conn = createConnection(
@@ -172,6 +193,7 @@ async function main() {
   await inMemory("(b) whole", whole, DEPTH);
   await inMemory("(a) generator", generator, DEPTH);
   await inMemory("(c) fromFetch(Hono)", hono, DEPTH);
+  await streaming();
   for (const depth of [1, DEPTH]) {
     // ABBA rounds, medians: load from other processes on a shared machine drifts slowly, so
     // alternating the order spreads it over both sides.

@@ -204,6 +204,20 @@ describe("timeouts", () => {
     expect(responses[0]!.headers.get("connection")).toBe("close");
   });
 
+  it("does not restart the head timeout for bytes that trickle in (slowloris)", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const h = connect({ handler: ok, headTimeout: 1000, idleTimeout: 60_000 });
+    h.transport.send(get());
+    await until(() => readResponses(h.transport.output()).responses.length === 1);
+    for (const byte of "GET / HTTP/1.1\r\nX: ") {
+      h.transport.send(byte);
+      vi.advanceTimersByTime(100);
+      if (h.transport.ended) break;
+    }
+    await until(() => h.transport.ended);
+    expect(readResponses(h.transport.output()).responses.map((r) => r.status)).toEqual([200, 408]);
+  });
+
   it("counts the head timeout of a fresh connection from accept, not from the first byte", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const h = connect({ handler: ok, headTimeout: 1000 });
