@@ -36,6 +36,8 @@ async function* serialised(
 ): AsyncGenerator<ResponseHead | BodyPart, ResponseEnd | undefined, undefined> {
   try {
     await previous;
+    // The client left while this call waited for its turn: do not run the component for it.
+    if (request.signal.aborted) return undefined;
     const result = await component(request);
     if (isWholeResponse(result)) {
       const whole: WholeResponse = result;

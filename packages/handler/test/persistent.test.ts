@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { persistent } from "@k/handler";
 import type { HandlerResult, HttpRequest } from "@k/handler";
-import { connect, get, readResponses, until } from "./helpers.ts";
+import { connect, get, readResponses, tick, until } from "./helpers.ts";
 
 describe("persistent", () => {
   it("never lets one component instance serve two requests at once, across connections", async () => {
@@ -44,6 +44,28 @@ describe("persistent", () => {
     const r = readResponses(a.transport.output()).responses[0]!;
     expect(r.headers.get("content-length")).toBe("5");
     expect(maxActive).toBe(1);
+  });
+
+  it("skips a waiting call whose client went away before its turn", async () => {
+    let release!: () => void;
+    const seen: string[] = [];
+    const component = persistent(async (req: HttpRequest) => {
+      seen.push(req.path);
+      if (req.path === "/first") await new Promise<void>((r) => (release = r));
+      return { status: 200, body: req.path };
+    });
+    const a = connect({ handler: component });
+    const b = connect({ handler: component });
+    const c = connect({ handler: component });
+    a.transport.send(get("/first"));
+    await until(() => seen.length === 1);
+    b.transport.send(get("/gone"));
+    c.transport.send(get("/third"));
+    await tick();
+    b.transport.hangUp();
+    release();
+    await until(() => readResponses(c.transport.output()).responses.length === 1);
+    expect(seen).toEqual(["/first", "/third"]);
   });
 
   it("releases the instance when a client goes away mid-response", async () => {
