@@ -58,6 +58,14 @@ const EQUALS = 0x3d;
 const BACKSLASH = 0x5c;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
+/** buf[s, e) is "http" or "https", case-insensitively (RFC 3986 §3.1: schemes are). */
+function isHttpScheme(buf: Uint8Array, s: number, e: number): boolean {
+  const len = e - s;
+  if (len !== 4 && len !== 5) return false;
+  if ((buf[s]! | 0x20) !== 0x68 || (buf[s + 1]! | 0x20) !== 0x74 || (buf[s + 2]! | 0x20) !== 0x74 || (buf[s + 3]! | 0x20) !== 0x70) return false;
+  return len === 4 || (buf[s + 4]! | 0x20) === 0x73;
+}
+
 // Parser states. Numbers, not strings: the switch compiles to a jump table.
 const S_HEAD = 0;
 const S_HEAD_READY = 1; // head parsed, onHead not yet called
@@ -610,6 +618,8 @@ class HttpParser implements Parser {
     while (p + 4 <= n && (TARGET[buf[p]!]! & TARGET[buf[p + 1]!]! & TARGET[buf[p + 2]!]! & TARGET[buf[p + 3]!]!) !== 0) p += 4;
     while (p < n && TARGET[buf[p]!] === 1) p++;
     if (p >= n || buf[p] !== SP || p - ts > this.#maxTargetLength) return -1;
+    // CONNECT takes only authority-form (RFC 9112 §3.2.3): the full path rejects "/...".
+    if (me - i === 7 && buf[i] === 0x43 && knownMethod(buf, i, me) === "CONNECT") return -1;
     const te = p++;
     if (
       p + 10 > n ||
@@ -940,7 +950,7 @@ class HttpParser implements Parser {
       return;
     }
     if (buf[p] !== SP) {
-      this.#badByte(buf, p, e, delta, complete, "INVALID_TARGET", "expected visible ASCII in the request-target");
+      this.#badByte(buf, p, e, delta, complete, "INVALID_TARGET", "expected visible ASCII other than # (a fragment is never sent) in the request-target");
       return;
     }
     if (p === ts) this.#fail("INVALID_REQUEST_LINE", delta + p, "expected exactly one SP before the request-target");
@@ -977,6 +987,11 @@ class HttpParser implements Parser {
     if (t0 === 0x2f) return;
     if (t0 === 0x2a) {
       if (te !== ts + 1) this.#fail("INVALID_TARGET", delta + ts + 1, "expected SP after the asterisk-form target");
+      // RFC 9112 §3.2.4: the asterisk-form is only used for a server-wide OPTIONS; "GET *"
+      // names no resource, and a router that maps it to one guesses.
+      if (!(me - ms === 7 && knownMethod(buf, ms, me) === "OPTIONS")) {
+        this.#fail("INVALID_TARGET", delta + ts, "expected the asterisk-form target only with OPTIONS");
+      }
       return;
     }
     // absolute-form: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) (RFC 3986 §3.1)
@@ -991,6 +1006,26 @@ class HttpParser implements Parser {
       break;
     }
     if (q === te || buf[q] !== COLON) this.#fail("INVALID_TARGET", delta + q, "expected ':' after the scheme of an absolute-form target");
+    if (isHttpScheme(buf, ts, q)) this.#httpAuthority(buf, q + 1, te, delta);
+  }
+
+  /**
+   * An http(s) URI is scheme "://" authority path-abempty [ "?" query ] (RFC 9110 §4.2.1-2),
+   * and "a recipient that processes such a URI reference MUST reject it as invalid" when
+   * its host is empty (RFC 9110 §4.2.1). buf[p, te) is what follows the scheme's ':'.
+   */
+  #httpAuthority(buf: Uint8Array, p: number, te: number, delta: number): void {
+    if (te - p < 2 || buf[p] !== 0x2f || buf[p + 1] !== 0x2f) {
+      this.#fail("INVALID_TARGET", delta + p, "expected '//' and an authority after the http(s) scheme");
+    }
+    const as = p + 2;
+    let ae = as;
+    while (ae < te && buf[ae] !== 0x2f && buf[ae] !== 0x3f) ae++;
+    // userinfo is deprecated in http URIs (RFC 9110 §4.2.4) but still grammar; the host
+    // follows the last '@'.
+    let hs = as;
+    for (let k = as; k < ae; k++) if (buf[k] === 0x40) hs = k + 1;
+    if (hs === ae || buf[hs] === COLON) this.#fail("INVALID_TARGET", delta + hs, "expected a non-empty host in the http(s) URI");
   }
 
   /**

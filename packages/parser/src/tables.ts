@@ -19,9 +19,14 @@ export const TOKEN: Uint8Array = table((t) => {
   for (const ch of "!#$%&'*+-.^_`|~") t[ch.charCodeAt(0)] = 1;
 });
 
-/** request-target bytes we accept: visible ASCII 0x21-0x7E (RFC 9112 §3.2). */
+/**
+ * request-target bytes we accept: visible ASCII 0x21-0x7E (RFC 9112 §3.2) except '#': a
+ * fragment is never part of a request-target (RFC 9112 §3.2, RFC 9110 §4.2.5 "fragment
+ * ... not sent"), and a recipient that cut the target at '#' would route a different path.
+ */
 export const TARGET: Uint8Array = table((t) => {
   for (let c = 0x21; c <= 0x7e; c++) t[c] = 1;
+  t[0x23] = 0;
 });
 
 /**

@@ -10,7 +10,7 @@ const ok = (method: string, target: string, version = "1.1"): string[] => [
 
 export const requestLineCases: Case[] = [
   { name: "reads a minimal GET", reason: "RFC 9112 §3", kind: "request", input: get("GET / HTTP/1.1"), expect: ok("GET", "/") },
-  { name: "keeps an extension method as received", reason: "RFC 9110 §9.1 (method = token)", kind: "request", input: get("M-SEARCH * HTTP/1.1"), expect: ok("M-SEARCH", "*") },
+  { name: "keeps an extension method as received", reason: "RFC 9110 §9.1 (method = token)", kind: "request", input: get("M-SEARCH /upnp HTTP/1.1"), expect: ok("M-SEARCH", "/upnp") },
   { name: "keeps the case of a method (methods are case-sensitive)", reason: "RFC 9110 §9.1", kind: "request", input: get("get / HTTP/1.1"), expect: ok("get", "/") },
   { name: "reads every tchar in a method", reason: "RFC 9110 §5.6.2 tchar", kind: "request", input: get("!#$%&'*+-.^_`|~09AZaz / HTTP/1.1"), expect: ok("!#$%&'*+-.^_`|~09AZaz", "/") },
   { name: "reads PROPFIND (WebDAV)", reason: "llhttp test/request/method.md (PROPFIND)", kind: "request", input: get("PROPFIND /dav HTTP/1.1"), expect: ok("PROPFIND", "/dav") },
@@ -42,6 +42,12 @@ export const requestLineCases: Case[] = [
   { name: "rejects an authority-form target without a port", reason: "RFC 9110 §9.3.6 (MUST reject an empty or invalid port)", kind: "request", input: get("CONNECT example.com HTTP/1.1"), expect: { error: "INVALID_TARGET" } },
   { name: "rejects the asterisk-form with a method other than OPTIONS", reason: "RFC 9112 §3.2.4 (asterisk-form is only used for a server-wide OPTIONS); llhttp accepts it", kind: "request", input: get("GET * HTTP/1.1"), expect: { error: "INVALID_TARGET" } },
   { name: "rejects an http URI with an empty host", reason: "RFC 9110 §4.2.1 (a recipient MUST reject an http URI with an empty host as invalid); llhttp accepts it", kind: "request", input: get("GET http:///x HTTP/1.1"), expect: { error: "INVALID_TARGET" } },
+  { name: "rejects a fragment in an origin-form target", reason: "RFC 9112 §3.2 (request-target has no fragment); RFC 9110 §4.2.5", kind: "request", input: get("GET /a#b HTTP/1.1"), expect: { error: "INVALID_TARGET" } },
+  { name: "rejects a fragment in an absolute-form target", reason: "RFC 9112 §3.2.2 (absolute-URI has no fragment)", kind: "request", input: get("GET http://a/b#c HTTP/1.1"), expect: { error: "INVALID_TARGET" } },
+  { name: "rejects an http URI without '//'", reason: "RFC 9110 §4.2.1 (http-URI = \"http\" \"://\" authority ...)", kind: "request", input: get("GET http:/x HTTP/1.1"), expect: { error: "INVALID_TARGET" } },
+  { name: "rejects an https URI with only a port", reason: "RFC 9110 §4.2.1-2 (empty host)", kind: "request", input: get("GET https://:443/ HTTP/1.1"), expect: { error: "INVALID_TARGET" } },
+  { name: "reads an absolute-form target with a port and no path", reason: "RFC 9112 §3.2.2 (path-abempty)", kind: "request", input: get("GET HTTP://a.example:8080?q HTTP/1.1"), expect: ok("GET", "HTTP://a.example:8080?q") },
+  { name: "rejects a CONNECT with an origin-form target on the fast path", reason: "RFC 9112 §3.2.3 (authority-form only)", kind: "request", input: "CONNECT /x HTTP/1.1\r\nHost: a\r\n\r\n", expect: { error: "INVALID_TARGET" } },
   { name: "reads an origin-form target that starts with two slashes", reason: "RFC 9112 §3.2.1 (absolute-path = 1*( \"/\" segment ), segments may be empty)", kind: "request", input: get("GET //a HTTP/1.1"), expect: ok("GET", "//a") },
   { name: "rejects a control byte in the target", reason: "RFC 9112 §3.2; RFC 3986 §2", kind: "request", input: get("GET /a\x01b HTTP/1.1"), expect: { error: "INVALID_TARGET" } },
   { name: "rejects DEL in the target", reason: "RFC 3986 §2", kind: "request", input: get("GET /a\x7fb HTTP/1.1"), expect: { error: "INVALID_TARGET" } },
