@@ -72,7 +72,10 @@ interface Exchange {
   continueSent: boolean;
   closeAfter: boolean;
   status: number;
+  /** Bytes written for the response: head, framing and body. */
   bytes: number;
+  /** Body (content) bytes sent, without framing; 0 for HEAD. */
+  bodyBytes: number;
   started: number;
   source: PartSource | null;
   framer: Framer | null;
@@ -343,6 +346,7 @@ class HttpConnection implements Connection {
       closeAfter: false,
       status: 0,
       bytes: 0,
+      bodyBytes: 0,
       started: 0,
       source: null,
       framer: null,
@@ -476,6 +480,7 @@ class HttpConnection implements Connection {
       closeAfter: true,
       status: 0,
       bytes: 0,
+      bodyBytes: 0,
       started: 0,
       source: null,
       framer: null,
@@ -617,7 +622,10 @@ class HttpConnection implements Connection {
     if (second !== LATER) {
       pending = null;
       const b = partBytes(second.value, encoder);
-      if (b.length > 0 && (!framer.write(b) || this.#full)) await this.#waitDrain();
+      if (b.length > 0) {
+        if (!ex.noBody) ex.bodyBytes += b.length;
+        if (!framer.write(b) || this.#full) await this.#waitDrain();
+      }
     }
     await this.#pipe(ex, framer, source, undefined, encoder, pending);
   }
@@ -663,13 +671,18 @@ class HttpConnection implements Connection {
       if (typeof part === "string") encoder ??= new Utf8StreamEncoder();
       const bytes = partBytes(part, encoder);
       if (bytes.length === 0) continue;
+      ex.bodyBytes += bytes.length;
       if (!framer.write(bytes) || this.#full) {
         await this.#waitDrain();
         if (this.#closed) throw new HttpError(499, "client gone", { code: "ABORTED" });
       }
     }
     // Only a held high surrogate needs end() (it allocates even when empty: pipelined profile).
-    if (encoder !== null && encoder.pending) framer.write(encoder.end());
+    if (encoder !== null && encoder.pending) {
+      const tail = encoder.end();
+      ex.bodyBytes += tail.length;
+      framer.write(tail);
+    }
     ex.source = null;
     framer.end(trailers);
   }
@@ -718,6 +731,7 @@ class HttpConnection implements Connection {
     const before = this.#bytesCounter;
     ex.framer = framer;
     framer.start(first);
+    if (first !== undefined && !choice.noBody) ex.bodyBytes += first.length;
     ex.headSent = true;
     ex.bytes += this.#bytesCounter - before;
     return framer;
@@ -779,7 +793,8 @@ class HttpConnection implements Connection {
         this.#o.onResponse({
           request: ex.request,
           status: ex.status,
-          bytes: ex.bytes,
+          bytes: ex.bodyBytes,
+          wireBytes: ex.bytes,
           durationMs: performance.now() - ex.started,
         });
       } catch (error) {

@@ -73,8 +73,10 @@ export interface Transport {
 export interface ResponseInfo {
   request: HttpRequest;
   status: number;
-  /** Bytes written for this response (head, framing and body). */
+  /** Body (content) bytes sent, without head or chunk framing; 0 for HEAD, 204, 304 (CLF's `%b`). */
   bytes: number;
+  /** Every byte written for this response: head, framing and body. */
+  wireBytes: number;
   durationMs: number;
 }
 

@@ -175,14 +175,23 @@ describe("onError", () => {
     expect(readResponses(h.transport.output()).responses[0]!.status).toBe(500);
   });
 
-  it("reports each answered request through onResponse", async () => {
-    const seen: [string, number, number][] = [];
-    const h = connect({ handler: ok, onResponse: (i) => seen.push([i.request.path, i.status, i.bytes]) });
+  it("reports each answered request through onResponse with body and wire bytes", async () => {
+    const seen: [string, number, number, number][] = [];
+    const h = connect({
+      handler: async function* (req) {
+        yield { status: 200 };
+        if (req.path === "/a") yield "ok";
+        yield "!";
+      },
+      onResponse: (i) => void seen.push([i.request.path, i.status, i.bytes, i.wireBytes]),
+    });
     h.transport.send(get("/a"));
     await until(() => seen.length === 1);
-    expect(seen[0]![0]).toBe("/a");
-    expect(seen[0]![1]).toBe(200);
-    expect(seen[0]![2]).toBe(h.transport.bytesWritten);
+    expect(seen[0]!.slice(0, 3)).toEqual(["/a", 200, 3]);
+    expect(seen[0]![3]).toBe(h.transport.bytesWritten);
+    h.transport.send("HEAD /h HTTP/1.1\r\nHost: a\r\n\r\n");
+    await until(() => seen.length === 2);
+    expect(seen[1]!.slice(0, 3)).toEqual(["/h", 200, 0]);
   });
 });
 
