@@ -184,6 +184,21 @@ describe("unread request bodies", () => {
     }
   });
 
+  it("drains the rest after a component stops reading midway and serves the next request", async () => {
+    const h = connect({
+      handler: async (req: HttpRequest) => {
+        for await (const chunk of req.body) return { status: 200, body: `first ${chunk.length}` };
+        return { status: 200, body: "none" };
+      },
+    });
+    h.transport.send(post(30) + "0123456789");
+    await until(() => readResponses(h.transport.output()).responses.length === 1);
+    h.transport.send("01234567890123456789" + get());
+    await until(() => readResponses(h.transport.output()).responses.length === 2);
+    expect(readResponses(h.transport.output()).responses.map((r) => r.text)).toEqual(["first 10", "none"]);
+    expect(h.transport.ended).toBe(false);
+  });
+
   it("closes with Connection: close when the unread Content-Length body exceeds maxDrainSize", async () => {
     const h = connect({ handler: () => ({ status: 413, body: "too big" }), maxDrainSize: 1000 });
     h.transport.send(post(5000) + "x".repeat(100));
