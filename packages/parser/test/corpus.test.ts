@@ -20,6 +20,16 @@ for (const [group, cases] of Object.entries(caseGroups)) {
   });
 }
 
+describe("leniency only widens", () => {
+  const everyLeniency = { allowBareLF: true, allowObsFold: true, allowChunkSizeWhitespace: true };
+  const strictValid = allCases.filter((c) => c.options === undefined && !isErrorExpectation(c.expect));
+  it.each(strictValid.map((c) => [c.name, c] as const))("reads %s the same with every leniency on", (_name, c) => {
+    const report = runAllSplits(c.kind, c.input, { ...flagsOf(c), options: everyLeniency }, 5);
+    expect(report.whole).toEqual(c.expect);
+    expect(report.mismatches).toEqual([]);
+  });
+});
+
 describe("the corpus itself", () => {
   it("gives every case a distinct name and a reason", () => {
     const names = new Set<string>();
