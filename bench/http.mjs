@@ -355,6 +355,10 @@ function runTool(server, config, seconds) {
     const line = out.split("\n").find((l) => l.startsWith("K_BENCH_JSON "));
     if (line === undefined) throw new Error(`wrk printed no summary:\n${out}`);
     const r = JSON.parse(line.slice("K_BENCH_JSON ".length));
+    // wrk 4.1's percentile walk can come back with 0 (seen for p99 below a non-zero p50 in a
+    // pipelined run): such a figure is impossible, so it is dropped, not averaged in.
+    if (r.p99_us < r.p50_us || r.p99_us === 0) r.p99_us = Number.NaN;
+    if (r.p50_us === 0) r.p50_us = Number.NaN;
     return {
       requests: r.requests,
       rps: r.requests / (r.duration_us / 1e6),
@@ -382,14 +386,16 @@ function runTool(server, config, seconds) {
   };
 }
 
+/** The median of the numbers that are not NaN (NaN when there are none). */
 function median(numbers) {
-  const sorted = [...numbers].sort((a, b) => a - b);
+  const sorted = numbers.filter((n) => !Number.isNaN(n)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 const fmtInt = (n) => Math.round(n).toLocaleString("en-US");
-const fmtMs = (n) => (n < 10 ? n.toFixed(2) : n.toFixed(1));
+const fmtMs = (n) => (Number.isNaN(n) ? "?" : n < 10 ? n.toFixed(2) : n.toFixed(1));
 
 // ---------------------------------------------------------------------------------------------
 // Main

@@ -2,8 +2,9 @@
 -- (default 16, `-- <depth>` after the URL), so each of the connections has DEPTH requests
 -- in flight and the server sees them in one read, the case HTTP/1.1 pipelining is about.
 --
--- Latency caveat: wrk times each response from the moment the batch was written, so a
--- pipelined p50/p99 is "time until the k-th answer of a batch", not one request's service
+-- Latency caveat: wrk records one latency per batch, when the batch's LAST response arrives
+-- (response_complete: `if (--c->pending == 0) stats_record(now - c->start)`), so a pipelined
+-- p50/p99 is "time from writing 16 requests to the 16th answer", not one request's service
 -- time. Compare it only with other pipelined figures.
 local depth = 16
 local batch
