@@ -10,7 +10,7 @@
 //   3. verifies each server before loading it: one /hello and one /stream request (status,
 //      body, framing headers) and 16 pipelined requests of each answered in order with the
 //      right bodies. A server that fails is not measured (k-demo failing -> node:http only, exit 1);
-//   4. per configuration (hello, stream, hello pipelined x16, stream pipelined x16): a short
+//   4. per configuration (hello, stream, hello pipelined x16, stream pipelined x16): a 3 s
 //      warm-up per server, then alternating A/B rounds (ABBA order, so slow drift on a noisy
 //      shared machine hits both sides alike), 50 connections on 127.0.0.1;
 //   5. prints a markdown table: median req/s, median p50/p99 latency, k-demo/node:http ratio,
@@ -447,7 +447,9 @@ try {
   const results = {};
   for (const config of CONFIGS) {
     results[config.name] = Object.fromEntries(measured.map((s) => [s.name, []]));
-    for (const server of measured) runLoad(server, config, 1); // warm-up: JIT, connection setup
+    // Warm-up (JIT, connection setup), not recorded: with 1 s k-demo's first /hello round still
+    // ran ~25% below its later rounds while node:http did not, which would bias the ratio.
+    for (const server of measured) runLoad(server, config, 3);
     for (let round = 0; round < ROUNDS; round++) {
       // ABBA: A,B then B,A, so neither side always runs first after a warm-up or a quiet period.
       const order = round % 2 === 0 ? measured : [...measured].reverse();
