@@ -126,6 +126,16 @@ const badCases: BadCase[] = [
   { name: "Transfer-Encoding in HTTP/1.0", reason: "RFC 9112 §6.1 ¶16 (MUST treat the framing as faulty)", request: `POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n${TE_CHUNKED_BODY}`, status: 400 },
   { name: "Transfer-Encoding continued by obs-fold", reason: "CVE-2022-32215; RFC 9112 §5.2", request: post("Transfer-Encoding: chunked\r\n , identity\r\n", "0\r\n\r\n"), status: 400 },
   { name: "Transfer-Encoding with an empty value", reason: "RFC 9112 §6.1 (1#transfer-coding)", request: post("Transfer-Encoding: \r\n", TE_CHUNKED_BODY), status: [400, 501] },
+  { name: "Transfer-Encoding: \"chunked\" (quoted)", reason: "RFC 9112 §7 (transfer-coding = token)", request: post('Transfer-Encoding: "chunked"\r\n', TE_CHUNKED_BODY), status: [400, 501] },
+  { name: "Transfer-Encoding: chunked;foo=bar", reason: "RFC 9112 §7.1 (chunked takes no parameters)", request: post("Transfer-Encoding: chunked;foo=bar\r\n", TE_CHUNKED_BODY), status: [400, 501] },
+  { name: "Transfer-Encoding: chunked followed by VT", reason: "RFC 9110 §5.6.3 (OWS is SP/HTAB only); RFC 9110 §5.5", request: post("Transfer-Encoding: chunked\x0b\r\n", TE_CHUNKED_BODY), status: [400, 501] },
+  { name: "Transfer-Encoding: identity alone", reason: "RFC 9112 §6.3 ¶4 (final coding not chunked in a request: 400)", request: post("Transfer-Encoding: identity\r\n", "abc"), status: [400, 501] },
+  { name: "Transfer-Encoding: identity with Content-Length", reason: "RFC 9112 §6.1 ¶15", request: post("Content-Length: 3\r\nTransfer-Encoding: identity\r\n", "abc"), status: [400, 501] },
+  { name: "Transfer-Encoding: chunked plus an empty Transfer-Encoding line", reason: "RFC 9112 §6.1 (1#transfer-coding)", request: post("Transfer-Encoding: chunked\r\nTransfer-Encoding: \r\n", TE_CHUNKED_BODY), status: [400, 501] },
+  { name: "Content-Length: 1e3", reason: "RFC 9110 §8.6 (1*DIGIT)", request: post("Content-Length: 1e3\r\n"), status: 400 },
+  { name: "Content-Length: 3.0", reason: "RFC 9110 §8.6", request: post("Content-Length: 3.0\r\n", "abc"), status: 400 },
+  { name: "Content-Length preceded by VT", reason: "RFC 9110 §5.6.3 (VT is not OWS)", request: post("Content-Length: \x0b3\r\n", "abc"), status: 400 },
+  { name: "Content-Length then an empty Content-Length", reason: "RFC 9110 §8.6", request: post("Content-Length: 3\r\nContent-Length: \r\n", "abc"), status: 400 },
   { name: "duplicate differing Content-Length", reason: "RFC 9112 §6.3 ¶5 (MUST treat as unrecoverable error)", request: post("Content-Length: 3\r\nContent-Length: 4\r\n", "abcd"), status: 400 },
   { name: "Content-Length with a plus sign", reason: "RFC 9110 §8.6 (1*DIGIT)", request: post("Content-Length: +3\r\n", "abc"), status: 400 },
   { name: "Content-Length with a minus sign", reason: "RFC 9110 §8.6", request: post("Content-Length: -1\r\n"), status: 400 },
@@ -174,6 +184,13 @@ const badCases: BadCase[] = [
   { name: "CTL 0x01 in a field value", reason: "RFC 9110 §5.5 (field-vchar)", request: get("GET /echo HTTP/1.1", "Host: a\r\nX: a\x01b\r\n"), status: 400 },
   { name: "DEL in a field value", reason: "RFC 9110 §5.5 (field-vchar excludes DEL)", request: get("GET /echo HTTP/1.1", "Host: a\r\nX: a\x7fb\r\n"), status: 400 },
   { name: "NUL in a field name", reason: "RFC 9110 §5.1 (field-name = token)", request: get("GET /echo HTTP/1.1", "Host: a\r\n\x00X: a\r\n"), status: 400 },
+  { name: "form feed in a field value", reason: "RFC 9110 §5.5 (field-vchar)", request: get("GET /echo HTTP/1.1", "Host: a\r\nX: a\x0cb\r\n"), status: 400 },
+  { name: "form feed in a field name", reason: "RFC 9110 §5.1 (token)", request: get("GET /echo HTTP/1.1", "Host: a\r\nX\x0c: ab\r\n"), status: 400 },
+  { name: "UTF-8 in a field name", reason: "RFC 9110 §5.1 (token is ASCII)", request: get("GET /echo HTTP/1.1", "Host: a\r\nX\xc3\xa9: ab\r\n"), status: 400 },
+  { name: "NUL in a chunk extension value", reason: "RFC 9112 §7.1.1 (token / quoted-string)", request: post("Transfer-Encoding: chunked\r\n", "3;a=\x00\r\nabc\r\n0\r\n\r\n"), status: 400 },
+  { name: "CR CR LF ending the request line", reason: "RFC 9112 §2.2 (bare CR)", request: "GET /echo HTTP/1.1\r\r\nHost: a\r\n\r\n", status: 400 },
+  { name: "CR CR LF ending the head", reason: "RFC 9112 §2.2 (bare CR)", request: "GET /echo HTTP/1.1\r\nHost: a\r\n\r\r\n", status: 400 },
+  { name: "a 20 KB method", reason: "RFC 9112 §3 (a server SHOULD limit the request line; 400, 414, 431 or 501 are all honest)", request: `${"A".repeat(20_000)} /echo HTTP/1.1\r\nHost: a\r\n\r\n`, status: [400, 414, 431, 501], alone: true },
   { name: "empty field name", reason: "RFC 9110 §5.1", request: get("GET /echo HTTP/1.1", "Host: a\r\n: novalue\r\n"), status: 400 },
   { name: "field line without a colon", reason: "RFC 9112 §5", request: get("GET /echo HTTP/1.1", "Host: a\r\nNoColon\r\n"), status: 400 },
   { name: "non-token byte in a field name", reason: "RFC 9110 §5.1; llhttp invalid.md", request: get("GET /echo HTTP/1.1", "Host: a\r\nFo@: x\r\n"), status: 400 },
@@ -231,6 +248,8 @@ describe("malformed and ambiguous requests get one error response, Connection: c
     const expected = typeof c.status === "number" ? [c.status] : c.status;
     expect(expected, `status ${response.status}\n${shown}`).toContain(response.status);
     expect(field(response, "connection").join(",").toLowerCase(), `Connection field\n${shown}`).toContain("close");
+    // RFC 9110 §6.6.1: an origin server with a clock MUST send Date in 4xx/5xx responses too.
+    expect(field(response, "date"), `one Date field\n${shown}`).toHaveLength(1);
     // Exactly one response: anything after it is the smuggled request being answered.
     expect(result.raw.toString("latin1", end), `bytes after the error response\n${shown}`).toBe("");
     expect(result.closed, `the server kept the connection open after ${response.status}\n${shown}`).toBe(true);

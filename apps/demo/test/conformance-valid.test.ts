@@ -401,6 +401,60 @@ describe("connection management (RFC 9112 §9)", () => {
   });
 });
 
+describe("bodies a handler answers without reading (RFC 9112 §6.3, §9.3)", () => {
+  // The body consists of well-formed requests: a server that answers early and then reads
+  // the rest of the body as requests would answer them ("SMUGGLED" shows up).
+  const SMUGGLED = "GET /echo?SMUGGLED HTTP/1.1\r\nHost: a\r\n\r\n";
+  const BODY = SMUGGLED.repeat(Math.ceil(200_000 / SMUGGLED.length)).slice(0, 200_000);
+  const CHUNKED = `${Array.from({ length: 25 }, (_, i) => BODY.slice(i * 8_000, (i + 1) * 8_000))
+    .map((part) => `${part.length.toString(16)}\r\n${part}\r\n`)
+    .join("")}0\r\n\r\n`;
+
+  async function sendSlowly(wire: Wire, text: string): Promise<void> {
+    for (let i = 0; i < text.length; i += 16_384) {
+      wire.send(text.slice(i, i + 16_384));
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  }
+
+  it.each([
+    ["a 405 for a POST /hello with a 200 KB Content-Length body", "POST /hello HTTP/1.1\r\nHost: a\r\nContent-Length: 200000\r\n\r\n", BODY, 405],
+    ["a 405 for a POST /hello with a 200 KB chunked body", "POST /hello HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n", CHUNKED, 405],
+    ["a 404 for a GET with a 200 KB body", "GET /no-such-file HTTP/1.1\r\nHost: a\r\nContent-Length: 200000\r\n\r\n", BODY, 404],
+  ] as const)("skips the body after %s, then answers the next request, and never the body's contents", async (_name, head, body, status) => {
+    await withWire(async (wire) => {
+      wire.send(head);
+      await sendSlowly(wire, body);
+      wire.send("GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+      const first = await wire.response("POST");
+      expect(first.status).toBe(status);
+      // Either the server skipped the body and serves the next request, or it closed.
+      if (!values(first, "connection").join(",").toLowerCase().includes("close")) {
+        const next = await wire.response();
+        expect(next.body.toString()).toBe("Hello, World!");
+      }
+      expect(await wire.closedWithin()).toBe(true);
+      expect(wire.pending).toBe("");
+    });
+  });
+
+  it("answers 405 to Expect: 100-continue without a 100, and a body sent anyway is never read as requests", async () => {
+    await withWire(async (wire) => {
+      wire.send("POST /hello HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 200000\r\n\r\n");
+      const first = await wire.response("POST");
+      expect(first.status).toBe(405);
+      await sendSlowly(wire, BODY).catch(() => {});
+      wire.send("GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+      if (!values(first, "connection").join(",").toLowerCase().includes("close")) {
+        expect((await wire.response()).body.toString()).toBe("Hello, World!");
+      }
+      expect(await wire.closedWithin()).toBe(true);
+      expect(wire.pending).not.toContain("SMUGGLED");
+      expect(wire.pending).toBe("");
+    });
+  });
+});
+
 describe("Expect: 100-continue (RFC 9110 §10.1.1)", () => {
   it("sends 100 Continue before the body is sent, then the final response", async () => {
     await withWire(async (wire) => {
