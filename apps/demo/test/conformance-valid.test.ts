@@ -338,6 +338,46 @@ describe("connection management (RFC 9112 §9)", () => {
     });
   });
 
+  it("answers 100 pipelined requests from one write, all in order", async () => {
+    await withWire(async (wire) => {
+      let requests = "";
+      for (let i = 0; i < 100; i++) requests += `GET /echo?${i} HTTP/1.1\r\nHost: a\r\n${i === 99 ? "Connection: close\r\n" : ""}\r\n`;
+      wire.send(requests);
+      for (let i = 0; i < 100; i++) {
+        const response = await wire.response();
+        expect(response.status).toBe(200);
+        expect(JSON.parse(response.body.toString()).target).toBe(`/echo?${i}`);
+      }
+      expect(await wire.closedWithin()).toBe(true);
+      expect(wire.pending).toBe("");
+    });
+  });
+
+  it("answers a request whose client half-closed right after sending it (RFC 9112 §9.6)", async () => {
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect({ port: demo.port, host: "127.0.0.1" });
+      const chunks: Buffer[] = [];
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`no complete answer after a half-close; got ${JSON.stringify(Buffer.concat(chunks).toString("latin1"))}`));
+      }, WAIT_MS);
+      socket.on("connect", () => socket.end("GET /echo?half HTTP/1.1\r\nHost: a\r\n\r\n"));
+      socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+      socket.on("error", () => {});
+      socket.on("close", () => {
+        clearTimeout(timer);
+        try {
+          const read = tryRead(Buffer.concat(chunks), 0, "GET", true);
+          expect(read).not.toBeNull();
+          expectEcho(read!.response, { method: "GET", target: "/echo?half", version: "1.1", headers: [["Host", "a"]], body: "" });
+          resolve();
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+  });
+
   it("answers a pipelined HEAD without a body, so the next response starts right after its head", async () => {
     await withWire(async (wire) => {
       wire.send("HEAD /echo HTTP/1.1\r\nHost: a\r\n\r\nGET /echo HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
@@ -488,6 +528,15 @@ describe("Expect: 100-continue (RFC 9110 §10.1.1)", () => {
       wire.send("POST /echo HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhi");
       const response = await wire.response("POST");
       expect(response.status).toBe(200);
+      expect(JSON.parse(response.body.toString()).body).toBe(b64("hi"));
+    });
+  });
+
+  it("ignores an empty Expect field (Expect = #expectation: an empty list asks for nothing)", async () => {
+    await withWire(async (wire) => {
+      wire.send("POST /echo HTTP/1.1\r\nHost: a\r\nExpect:\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi");
+      const response = await wire.response("POST");
+      expect(response.status, `${response.statusLine} ${response.body.toString()}`).toBe(200);
       expect(JSON.parse(response.body.toString()).body).toBe(b64("hi"));
     });
   });
