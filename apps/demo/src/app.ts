@@ -8,7 +8,7 @@
  */
 import type { HttpRequest, RequestHandler, WholeResponse } from "@k/handler";
 import { createEchoHandler, defaultMaxEchoBodySize } from "./echo.js";
-import { methodNotAllowed } from "./responses.js";
+import { methodNotAllowed, plainText } from "./responses.js";
 import type { DemoResult } from "./responses.js";
 import { createStaticHandler } from "./static.js";
 import { handleStream } from "./stream.js";
@@ -32,6 +32,7 @@ const HELLO: WholeResponse = Object.freeze({
   headers: Object.freeze([Object.freeze(["content-type", "text/plain; charset=utf-8"] as const)]),
   body: HELLO_BODY,
 });
+const SERVER_OPTIONS: WholeResponse = Object.freeze({ status: 204 });
 const GET_HEAD = ["GET", "HEAD"] as const;
 const POST_PUT = ["POST", "PUT"] as const;
 
@@ -63,6 +64,11 @@ export function createDemoHandler(options: DemoHandlerOptions): RequestHandler {
   const echo = createEchoHandler(options.maxEchoBodySize ?? defaultMaxEchoBodySize);
   const files = createStaticHandler({ root: options.root });
   return (request) => {
+    // RFC 9110 §9.3.7: `OPTIONS *` asks about the server itself, which is up and answers.
+    // Resources keep the contract's answers (405 for OPTIONS, except under /echo).
+    if (request.target === "*") {
+      return request.method === "OPTIONS" ? SERVER_OPTIONS : plainText(400, "* is only a target for OPTIONS\n");
+    }
     const path = targetPath(request.target);
     if (path.startsWith("/echo")) return echo(request);
     switch (path) {

@@ -45,6 +45,13 @@ describe("createDemoHandler", () => {
     expect([...(await inject(handler, { target: "/stream?bytes=3" })).body]).toEqual([0, 1, 2]);
   });
 
+  it("answers the server-wide OPTIONS * with 204 and keeps 405 for OPTIONS on a file", async () => {
+    const server = await inject(handler, { method: "OPTIONS", target: "*" });
+    expect(server.status).toBe(204);
+    expect(server.body.length).toBe(0);
+    expect((await inject(handler, { method: "OPTIONS", target: "/" })).status).toBe(405);
+  });
+
   it("echoes an absolute-form target as received", async () => {
     const response = await inject(handler, { target: "http://localhost/echo?q" });
     expect(response.json()).toMatchObject({ target: "http://localhost/echo?q", method: "GET", version: "1.1" });
