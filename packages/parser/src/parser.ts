@@ -978,9 +978,23 @@ class HttpParser implements Parser {
       if (t0 === 0x2f || t0 === 0x2a || colon <= ts) {
         this.#fail("INVALID_TARGET", delta + (colon < 0 ? te : ts), "expected host:port (authority-form) as the CONNECT target");
       }
+      // RFC 9110 §9.3.6: "a server MUST reject a CONNECT request that targets an empty or
+      // invalid port number"; port = 1*DIGIT here (an empty port is no port at all).
+      if (colon + 1 === te) this.#fail("INVALID_TARGET", delta + te, "expected a port after ':' in the CONNECT target");
       for (let q = colon + 1; q < te; q++) {
         const c = buf[q]!;
         if (c < 0x30 || c > 0x39) this.#fail("INVALID_TARGET", delta + q, "expected digits for the port of the CONNECT target");
+      }
+      // authority-form = uri-host ":" port (RFC 9112 §3.2.3): no userinfo, path, query or
+      // fragment; "http://a:443" must not pass as host "http://a". Brackets only around
+      // an IP-literal host.
+      const literal = t0 === 0x5b;
+      if (literal && buf[colon - 1] !== 0x5d) this.#fail("INVALID_TARGET", delta + colon, "expected ']' closing the IP-literal of the CONNECT target");
+      for (let q = literal ? ts + 1 : ts; q < (literal ? colon - 1 : colon); q++) {
+        const c = buf[q]!;
+        if (c === 0x2f || c === 0x3f || c === 0x23 || c === 0x40 || c === 0x5b || c === 0x5d || (!literal && c === COLON)) {
+          this.#fail("INVALID_TARGET", delta + q, "expected only host characters before the port of the CONNECT target");
+        }
       }
       return;
     }
