@@ -307,6 +307,22 @@ describe("/echo reports exactly what was received", () => {
   });
 });
 
+describe("absolute-form targets route like their path (RFC 9112 §3.2.2: a server MUST accept them)", () => {
+  it.each([
+    ["GET HTTP://A.EXAMPLE/hello HTTP/1.1", 200, "Hello, World!"],
+    ["GET https://a.example:8443/hello?x=1 HTTP/1.1", 200, "Hello, World!"],
+    ["GET http://a.example HTTP/1.1", 200, "<!doctype html>"],
+  ] as const)("%s", async (line, status, start) => {
+    await withWire(async (wire) => {
+      wire.send(`${line}\r\nHost: a.example\r\nConnection: close\r\n\r\n`);
+      const response = await wire.response();
+      expectWellFormed(response);
+      expect(response.status).toBe(status);
+      expect(response.body.toString().startsWith(start), response.body.toString().slice(0, 100)).toBe(true);
+    });
+  });
+});
+
 describe("connection management (RFC 9112 §9)", () => {
   it("keeps an HTTP/1.1 connection open and answers a second request on it", async () => {
     await withWire(async (wire) => {
