@@ -255,3 +255,20 @@ describe("malformed and ambiguous requests get one error response, Connection: c
     expect(result.closed, `the server kept the connection open after ${response.status}\n${shown}`).toBe(true);
   });
 });
+
+describe("an error response is not lost to a reset when the client is still sending (RFC 9112 §9.6: close in stages)", () => {
+  // The server must half-close and keep reading for a while: closing a socket with unread
+  // bytes sends RST, and a client that receives RST may drop the response it has not read.
+  const BIG = "x".repeat(4 * 1024 * 1024);
+  it.each([
+    ["Content-Length with Transfer-Encoding", "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 4194304\r\nTransfer-Encoding: chunked\r\n\r\n", 400],
+    ["a Content-Length over the /echo limit", "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 20000000\r\n\r\n", 413],
+    ["an invalid chunk size", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400],
+  ] as const)("delivers the answer to %s followed by 4 MiB", async (_name, head, status) => {
+    const result = await talk(demo.port, head + BIG, 8_000);
+    expect(result.raw.length, `nothing received (reset: ${result.reset})`).toBeGreaterThan(0);
+    const { response } = readResponse(result.raw, 0);
+    expect(response.status).toBe(status);
+    expect(result.closed).toBe(true);
+  });
+});
