@@ -437,6 +437,18 @@ describe("connection management (RFC 9112 §9)", () => {
     });
   });
 
+  it("ends an HTTP/1.0 keep-alive connection when the response length is unknown, and says so", async () => {
+    await withWire(async (wire) => {
+      // RFC 9112 §6.3 ¶8: without a length the close delimits the body, so it cannot persist.
+      wire.send("GET /stream?bytes=5&chunk=2 HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /hello HTTP/1.0\r\n\r\n");
+      expect(await wire.closedWithin()).toBe(true);
+      const response = await wire.response();
+      expect(response.framing).toBe("close");
+      expect(values(response, "connection").join(",").toLowerCase()).toContain("close");
+      expect([...response.body]).toEqual([0, 1, 2, 3, 4]);
+    });
+  });
+
   it("closes an HTTP/1.1 connection after answering Connection: close, ignoring what follows", async () => {
     await withWire(async (wire) => {
       wire.send("GET /echo HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
