@@ -279,6 +279,7 @@ const echoCases: EchoCase[] = [
   { name: "a custom token method FOO", reason: "RFC 9110 §9.1 (method = token)", request: "FOO /echo HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", echo: { method: "FOO", target: "/echo", version: "1.1", headers: [["Host", "a"], ["Connection", "close"]], body: "" } },
   { name: "a method is case-sensitive and kept as sent", reason: "RFC 9110 §9.1", request: "get /echo HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", echo: { method: "get", target: "/echo", version: "1.1", headers: [["Host", "a"], ["Connection", "close"]], body: "" } },
   { name: "Host with a port and an IPv6 literal", reason: "RFC 9110 §7.2; RFC 3986 §3.2.2", request: "GET /echo HTTP/1.1\r\nHost: [::1]:8080\r\nConnection: close\r\n\r\n", echo: { method: "GET", target: "/echo", version: "1.1", headers: [["Host", "[::1]:8080"], ["Connection", "close"]], body: "" } },
+  { name: "an h2c upgrade request, answered over HTTP/1.1", reason: "RFC 9110 §7.8 (a server MAY ignore Upgrade); RFC 9113 §3.1 (h2c is obsolete)", request: "GET /echo HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings, close\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n", echo: { method: "GET", target: "/echo", version: "1.1", headers: [["Host", "a"], ["Connection", "Upgrade, HTTP2-Settings, close"], ["Upgrade", "h2c"], ["HTTP2-Settings", "AAMAAABkAARAAAAAAAIAAAAA"]], body: "" } },
   { name: "HTTP/1.9 is read as 1.1", reason: "RFC 9110 §2.5 (a higher minor version is handled as the highest supported)", request: "GET /echo HTTP/1.9\r\nHost: a\r\nConnection: close\r\n\r\n", echo: { method: "GET", target: "/echo", version: "1.1", headers: [["Host", "a"], ["Connection", "close"]], body: "" } },
 ];
 
@@ -465,6 +466,10 @@ describe("connection management (RFC 9112 §9)", () => {
       const response = await wire.response("OPTIONS");
       expectWellFormed(response);
       expect(response.status >= 200 && response.status < 300, `got ${response.statusLine} ${JSON.stringify(response.fields)} ${response.body.toString()}`).toBe(true);
+      // RFC 9110 §8.6, §6.4.1: a 204 has no content and MUST NOT carry Content-Length.
+      if (response.status === 204) expect(values(response, "content-length")).toEqual([]);
+      expect(await wire.closedWithin()).toBe(true);
+      expect(wire.pending, "no body after a 204").toBe("");
     });
   });
 });
