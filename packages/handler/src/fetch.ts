@@ -19,36 +19,101 @@ export type FetchHandler = (request: Request) => Response | Promise<Response>;
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade"]);
 // Methods whose requests carry no body in fetch (`new Request` throws on a body for them).
 const NO_BODY_METHODS = new Set(["GET", "HEAD"]);
+// Methods that `new Request` upper-cases (Fetch "normalize a method"). HTTP methods are
+// case-sensitive (RFC 9110 §9.1): "get" is an unknown method, not GET, and letting the
+// handler see GET would route it as one (and "head" would get a body the lifecycle, which
+// knows it is not HEAD, would frame as if it were sent).
+const NORMALISED_METHODS = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
+
+/**
+ * The Request given to the fetch handler: a real `Request` (a subclass, so `instanceof
+ * Request` holds whatever the global is) whose `signal` is the HttpRequest's own, created on
+ * first use. Passing `signal` in the init instead costs a second AbortSignal per request plus
+ * the listener undici adds to follow it (in Node 20 each AbortSignal is a transferable object:
+ * about a sixth of a small request's time in the profile); most handlers never read it.
+ * Limit: a Request *derived* from this one (`new Request(request)`, `request.clone()`) follows
+ * undici's internal signal, which never aborts; read `request.signal` for the client's.
+ */
+class IncomingFetchRequest extends Request {
+  readonly #source: HttpRequest;
+  constructor(source: HttpRequest, url: string, init: RequestInit) {
+    super(url, init);
+    this.#source = source;
+  }
+  static signalOf(request: IncomingFetchRequest): AbortSignal {
+    return request.#source.signal;
+  }
+}
+// An accessor on the prototype: TypeScript declares Request#signal as a property, which a
+// class body cannot override with a getter.
+Object.defineProperty(IncomingFetchRequest.prototype, "signal", {
+  get(this: IncomingFetchRequest): AbortSignal {
+    return IncomingFetchRequest.signalOf(this);
+  },
+  configurable: true,
+  enumerable: true,
+});
+
+/** The request fields as `[name, value]` pairs, the init form undici copies without sorting. */
+function fieldPairs(raw: readonly string[], validOnly: boolean): [string, string][] {
+  const pairs: [string, string][] = [];
+  const probe = validOnly ? new Headers() : null;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    if (probe !== null) {
+      try {
+        probe.append(name, value);
+      } catch {
+        // web Headers rejects some names/values that HTTP/1.1 allows; the handler cannot see
+        // those through Request, the raw list stays on the HttpRequest.
+        continue;
+      }
+    }
+    pairs.push([name, value]);
+  }
+  return pairs;
+}
 
 function toWebRequest(request: HttpRequest): Request {
-  const headers = new Headers();
-  const raw = request.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    try {
-      headers.append(raw[i]!, raw[i + 1]!);
-    } catch {
-      // web Headers rejects some names/values that HTTP/1.1 allows; the handler cannot see
-      // those through Request, the raw list stays on the HttpRequest.
-    }
-  }
   const method = request.method;
-  const init: RequestInit & { duplex?: "half" } = { method, headers, signal: request.signal };
-  if (request.hasBody && !NO_BODY_METHODS.has(method.toUpperCase())) {
-    const iterator = request.body[Symbol.asyncIterator]();
+  const upper = method.toUpperCase();
+  if (upper !== method && NORMALISED_METHODS.has(upper)) {
+    throw new HttpError(501, `${method} is not a method this handler supports (methods are case-sensitive)`);
+  }
+  // Pairs, not a Headers object: undici copies a Headers init by iterating it, which sorts
+  // and combines every field a second time.
+  const init: RequestInit & { duplex?: "half" } = { method, headers: fieldPairs(request.rawHeaders, false) };
+  if (request.hasBody && !NO_BODY_METHODS.has(upper)) {
+    let iterator: AsyncIterator<Uint8Array> | null = null;
     init.body = new ReadableStream<Uint8Array>({
       // pull-based: the next chunk is read from the client only when the handler wants it.
       async pull(controller) {
+        iterator ??= request.body[Symbol.asyncIterator]();
         const step = await iterator.next();
         if (step.done === true) controller.close();
         else controller.enqueue(step.value);
       },
       cancel() {
-        void iterator.return?.();
+        void iterator?.return?.();
       },
-    });
+      // No read-ahead: with the default high-water mark of 1 the stream pulls once as soon as
+      // it is made, which starts the body (sending `100 Continue` to a client that waits for
+      // it) before the handler decided whether it wants the body at all.
+    }, { highWaterMark: 0 });
     init.duplex = "half";
   }
-  return new Request(request.url.href, init);
+  const url = request.url.href;
+  try {
+    return new IncomingFetchRequest(request, url, init);
+  } catch (error) {
+    // A field web Headers refuses (rare: the parser is strict too): retry without it. A
+    // failure not caused by a field (a forbidden method) throws again below.
+    const valid = fieldPairs(request.rawHeaders, true);
+    if (valid.length === (init.headers as unknown[]).length) throw error;
+    init.headers = valid;
+    return new IncomingFetchRequest(request, url, init);
+  }
 }
 
 function toWholeResponse(response: Response, isHead: boolean): WholeResponse {

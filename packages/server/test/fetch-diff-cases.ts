@@ -1,6 +1,7 @@
 // The request list of the differential test: each case is sent, over a fresh raw socket,
 // to both servers. A case ends with `Connection: close` (or is HTTP/1.0 without keep-alive)
 // so that the exchange ends when the server closes.
+import { createHash } from "node:crypto";
 import { pattern } from "./fixtures/hono-app.ts";
 import { request } from "./fetch-diff-harness.ts";
 import type { Exchange } from "./fetch-diff-harness.ts";
@@ -68,9 +69,14 @@ export const CASES: DiffCase[] = [
   one("CORS simple", "hono/cors on GET", request("GET", "/api/data", { ...close, Origin: "https://a.example" })),
   one("CORS other origin", "hono/cors refuses", request("GET", "/api/data", { ...close, Origin: "https://evil.example" })),
   one("etag", "hono/etag adds ETag", request("GET", "/etag/doc", close)),
-  // The ETag of "etag body" as hono/etag computes it (SHA-1, weak=false) is asserted by the
-  // 200 case above matching; here the server must answer 304 to the same tag.
+  // hono/etag's default tag is the quoted SHA-1 of the body: a matching If-None-Match is a 304.
+  one("etag 304", "hono/etag: If-None-Match that matches", request("GET", "/etag/doc", { ...close, "If-None-Match": `"${createHash("sha1").update("etag body").digest("hex")}"` })),
   one("secure headers", "hono/secure-headers", request("GET", "/secure/page", close)),
+  one("POST empty", "Content-Length: 0 body", request("POST", "/text", { ...close, "Content-Length": "0" }), "POST"),
+  one("PUT unknown", "a method with no route: notFound", request("PUT", "/hello", close, "x"), "PUT"),
+  one("lowercase method", "RFC 9110 §9.1: methods are case-sensitive; 'get' is not GET", request("get", "/hello", close)),
+  one("absolute-form target", "RFC 9112 §3.2.2 absolute-form", request("GET", "http://diff.test/url?z=1", close)),
+  one("query only", "a target with an empty query and a fragment-free path", request("GET", "/url?", close)),
   one("HTTP/1.0", "HTTP/1.0 without Host/keep-alive: close-delimited or length, then close", request("GET", "/hello", {}, undefined, "1.0")),
   one("HTTP/1.0 stream", "HTTP/1.0 streaming response: no chunked", request("GET", "/stream", {}, undefined, "1.0")),
   {
