@@ -126,7 +126,8 @@ class Wire {
 
   static open(port: number): Promise<Wire> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ port, host: "127.0.0.1" });
+      // No Nagle: a test that writes byte by byte must put each byte in its own segment.
+      const socket = connect({ port, host: "127.0.0.1", noDelay: true });
       const timer = setTimeout(() => reject(new Error("connect timeout")), WAIT_MS);
       socket.once("connect", () => {
         clearTimeout(timer);
@@ -293,6 +294,17 @@ describe("/echo reports exactly what was received", () => {
       expect(values(response, "connection").join(",").toLowerCase()).toContain("close");
       expect(await wire.closedWithin(), "the server closes after Connection: close / HTTP/1.0").toBe(true);
       expect(wire.pending, "nothing after the response").toBe("");
+    });
+  });
+
+  it("reads a request whose head arrives one byte per write", async () => {
+    await withWire(async (wire) => {
+      const request = "GET /echo?bytewise HTTP/1.1\r\nHost: a\r\nX-A: 1\r\nConnection: close\r\n\r\n";
+      for (const byte of request) {
+        wire.send(byte);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      expectEcho(await wire.response(), { method: "GET", target: "/echo?bytewise", version: "1.1", headers: [["Host", "a"], ["X-A", "1"], ["Connection", "close"]], body: "" });
     });
   });
 
