@@ -556,6 +556,22 @@ describe("Expect: 100-continue (RFC 9110 §10.1.1)", () => {
     });
   });
 
+  it("sends a pipelined request's 100 Continue only after the previous response has ended", async () => {
+    await withWire(async (wire) => {
+      // RFC 9112 §9.3.2: responses, interim ones included, go out in request order; a 100
+      // inside the previous chunked body would corrupt it.
+      wire.send("GET /stream?bytes=300000&chunk=65536 HTTP/1.1\r\nHost: a\r\n\r\nPOST /echo HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\n");
+      const stream = await wire.response();
+      expect(stream.status).toBe(200);
+      expect(stream.body.length).toBe(300_000);
+      await wire.expectNext("HTTP/1.1 100 Continue\r\n\r\n");
+      wire.send("hi");
+      const echo = await wire.response("POST");
+      expect(echo.status).toBe(200);
+      expect(JSON.parse(echo.body.toString()).body).toBe(b64("hi"));
+    });
+  });
+
   it("takes the body without waiting when the client sends it at once", async () => {
     await withWire(async (wire) => {
       wire.send("POST /echo HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
