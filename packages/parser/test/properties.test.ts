@@ -197,6 +197,48 @@ describe("random valid responses", () => {
   });
 });
 
+describe("random bodiless responses", () => {
+  // 1xx, 204 and 304 end at their empty line whatever their fields say, and so does every
+  // response when onHead says it answers HEAD (RFC 9112 §6.3 ¶1).
+  const framingField = fc.constantFrom<[string, string] | null>(null, ["Content-Length", "7"], ["Transfer-Encoding", "chunked"]);
+  const interim = fc.record({ status: fc.constantFrom(100, 102, 103), fields: fc.array(field, { maxLength: 3 }) });
+  const final = fc.record({ status: fc.constantFrom(204, 304, 200, 404), framing: framingField, fields: fc.array(field, { maxLength: 3 }) });
+  it("end at their head, interim responses first, with or without HEAD", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.array(interim, { maxLength: 2 }), final), { minLength: 1, maxLength: 3 }), fc.boolean(), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (exchanges, head, seed) => {
+        let wire = "";
+        const expected: string[] = [];
+        const headLine = (status: number, raw: string[], framing: [string, string] | null): string => {
+          const cl = framing?.[0] === "Content-Length" ? Number(framing[1]) : -1;
+          const chunked = framing?.[0] === "Transfer-Encoding" ? 1 : 0;
+          // keepAlive is decided before onHead answers "no body": a 2xx-5xx response without
+          // framing fields reads as close-delimited there, as llhttp reports it too. The
+          // parser still reads the next response, which is what this property checks.
+          const closeDelimited = framing === null && status >= 200 && status !== 204 && status !== 304;
+          return `head ${status} "R" 1.1 ${formatFields(raw)} cl=${cl} chunked=${chunked} keepAlive=${closeDelimited ? 0 : 1} upgrade=0`;
+        };
+        for (const [interims, fin] of exchanges) {
+          for (const i of interims) {
+            const raw = i.fields.flatMap((f) => [f.name, f.value]);
+            wire += `HTTP/1.1 ${i.status} R\r\n${i.fields.map((f) => `${f.name}: ${f.value}\r\n`).join("")}\r\n`;
+            expected.push(headLine(i.status, raw, null), "complete []");
+          }
+          const bodiless = head || fin.status === 204 || fin.status === 304;
+          // A 200/404 that is not to HEAD needs a length to stay on the connection.
+          const framing = bodiless ? fin.framing : (["Content-Length", "0"] as [string, string]);
+          const raw = [...fin.fields.flatMap((f) => [f.name, f.value]), ...(framing ?? [])];
+          wire += `HTTP/1.1 ${fin.status} R\r\n${fin.fields.map((f) => `${f.name}: ${f.value}\r\n`).join("")}${framing ? `${framing[0]}: ${framing[1]}\r\n` : ""}\r\n`;
+          expected.push(headLine(fin.status, raw, framing), "complete []");
+        }
+        const bytes = Buffer.from(wire, "latin1");
+        const points = fc.sample(splitPoints(bytes.length), { numRuns: 1, seed })[0]!;
+        expect(runChunks("response", splitAt(bytes, points), { noBody: head })).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe("random bytes", () => {
   // Bytes biased towards HTTP-looking input so the fuzzer gets past the first line.
   const piece = fc.oneof(
