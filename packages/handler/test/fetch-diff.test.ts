@@ -69,7 +69,9 @@ describe("fromFetch: the Request", () => {
     const log: string[] = [];
     const app = new Hono().get("/s", (c) =>
       stream(c, async (s) => {
-        s.onAbort(() => log.push("onAbort"));
+        s.onAbort(() => {
+          log.push("onAbort");
+        });
         for (let i = 0; !s.aborted; i++) {
           await s.write(`part${i};`);
           await s.sleep(1);

@@ -113,7 +113,7 @@ export function decodeAll(bytes: Buffer, methods: string[]): Decoded[] {
     if (status >= 100 && status < 200) continue;
     const method = methods[index++] ?? "GET";
     const get = (name: string): string | undefined => headers.find(([n]) => n === name)?.[1];
-    let body = Buffer.alloc(0);
+    let body: Buffer = Buffer.alloc(0);
     let framing: Decoded["framing"] = "none";
     let trailers: [string, string][] = [];
     if (method === "HEAD" || status === 204 || status === 304) {
