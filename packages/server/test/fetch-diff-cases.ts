@@ -77,6 +77,13 @@ export const CASES: DiffCase[] = [
   one("lowercase method", "RFC 9110 §9.1: methods are case-sensitive; 'get' is not GET", request("get", "/hello", close)),
   one("absolute-form target", "RFC 9112 §3.2.2 absolute-form", request("GET", "http://diff.test/url?z=1", close)),
   one("query only", "a target with an empty query and a fragment-free path", request("GET", "/url?", close)),
+  one("obs-text header", "a field value with bytes 0x80-0xFF (latin1 in both)", request("GET", "/headers", [["Host", "diff.test"], ["X-Latin", "caf\xe9 \xc3\xa9"], ["Connection", "close"]])),
+  one("double slash", "target //hello: not a scheme-relative URL", request("GET", "//hello", close)),
+  one("dot segments", "target /a/../url: URL removes dot segments before routing", request("GET", "/a/../url?d=1", close)),
+  one("encoded path", "percent-encoded path and query stay encoded in c.req.url", request("GET", "/users/a%2Fb?q=%C3%A9&x=a+b", close)),
+  one("upper-case Host", "Host is case-insensitive; URL lowercases it", request("GET", "/url", { Host: "DIFF.Test:8080", Connection: "close" })),
+  one("OPTIONS *", "asterisk-form (RFC 9112 §3.2.4)", request("OPTIONS", "*", close), "OPTIONS"),
+  one("HTTP/1.0 url", "HTTP/1.0 without Host: c.req.url", request("GET", "/url?v=10", {}, undefined, "1.0")),
   one("HTTP/1.0", "HTTP/1.0 without Host/keep-alive: close-delimited or length, then close", request("GET", "/hello", {}, undefined, "1.0")),
   one("HTTP/1.0 stream", "HTTP/1.0 streaming response: no chunked", request("GET", "/stream", {}, undefined, "1.0")),
   {
