@@ -5,8 +5,9 @@
  * The Request is a real global `Request` (url from Host + target, headers, the body as a
  * flow-controlled ReadableStream with `duplex: "half"`, the request's AbortSignal). The
  * Response body is read through its reader with backpressure. Hop-by-hop and framing
- * fields of the Response (Connection, Keep-Alive, Transfer-Encoding) are the lifecycle's
- * business and are dropped; Content-Length becomes the response length.
+ * fields of the Response are the lifecycle's business: Transfer-Encoding, Upgrade and
+ * Proxy-Connection are dropped, Connection/Keep-Alive handed over (it rewrites them and honours
+ * `close`); Content-Length becomes the response length.
  */
 import { HttpError, isHttpError } from "./errors.js";
 import type { HttpRequest } from "./request.js";
@@ -16,7 +17,9 @@ import type { RequestHandler, WholeResponse } from "./types.js";
 export type FetchHandler = (request: Request) => Response | Promise<Response>;
 
 // RFC 9110 §7.6.1: connection-specific fields are not forwarded from the application.
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade"]);
+// Connection and Keep-Alive go to the lifecycle, which owns them: it leaves them out and
+// honours a `Connection: close` by closing after this response (as node:http does).
+const HOP_BY_HOP = new Set(["transfer-encoding", "proxy-connection", "upgrade"]);
 // Methods whose requests carry no body in fetch (`new Request` throws on a body for them).
 const NO_BODY_METHODS = new Set(["GET", "HEAD"]);
 // Methods that `new Request` upper-cases (Fetch "normalize a method"). HTTP methods are

@@ -105,3 +105,28 @@ describe("fromFetch: the Request", () => {
     expect(h.transport.text()).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
   });
 });
+
+describe("fromFetch: the Response", () => {
+  it("honours the app's Connection: close and answers nothing after it", async () => {
+    const h = connect({
+      handler: fromFetch(() => new Response("bye", { headers: { connection: "close", "keep-alive": "timeout=1" } })),
+    });
+    h.transport.send("GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n");
+    await until(() => h.transport.ended);
+    const text = h.transport.text();
+    expect(text.match(/HTTP\/1\.1 200/g)).toHaveLength(1);
+    expect(text).toMatch(/\r\nConnection: close\r\n/);
+    expect(text).not.toMatch(/keep-alive/i);
+  });
+
+  it("never sends more bytes than the app's Content-Length announced (node-server sends them all)", async () => {
+    const h = connect({ handler: fromFetch(() => new Response("abcdef", { headers: { "content-length": "3" } })) });
+    h.transport.send("GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /next HTTP/1.1\r\nHost: a\r\n\r\n");
+    await until(() => h.transport.destroyed);
+    const text = h.transport.text();
+    expect(text).toMatch(/\r\nContent-Length: 3\r\n\r\n/);
+    expect(text).not.toContain("def");
+    expect(text.match(/HTTP\/1\.1 /g)).toHaveLength(1);
+    expect(h.errors.length).toBe(1);
+  });
+});

@@ -93,6 +93,12 @@ export const CASES: DiffCase[] = [
     parts: [Buffer.concat([request("GET", "/hello"), request("POST", "/json", { "Content-Type": "application/json" }, '{"p":1}'), request("HEAD", "/users/9"), request("GET", "/users/3?q=last", close)])],
   },
   {
+    name: "app Connection: close",
+    why: "the app's Connection: close ends the connection: the pipelined request after it is not answered",
+    methods: ["GET"],
+    parts: [Buffer.concat([request("GET", "/bye"), request("GET", "/hello", close)])],
+  },
+  {
     name: "keep-alive sequence",
     why: "two requests on one connection, in two writes",
     methods: ["GET", "GET"],
