@@ -84,6 +84,9 @@ export const CASES: DiffCase[] = [
   one("upper-case Host", "Host is case-insensitive; URL lowercases it", request("GET", "/url", { Host: "DIFF.Test:8080", Connection: "close" })),
   one("OPTIONS *", "asterisk-form (RFC 9112 §3.2.4)", request("OPTIONS", "*", close), "OPTIONS"),
   one("HTTP/1.0 url", "HTTP/1.0 without Host: c.req.url", request("GET", "/url?v=10", {}, undefined, "1.0")),
+  one("GET with a body", "a GET body is not the app's (fetch forbids it); the connection goes on", request("GET", "/hello", close, "ignored body")),
+  one("null body 200", "c.body(null): an empty 200", request("GET", "/empty", close)),
+  one("stream with length", "a ReadableStream body with the app's Content-Length", request("GET", "/stream-length", close)),
   one("HTTP/1.0", "HTTP/1.0 without Host/keep-alive: close-delimited or length, then close", request("GET", "/hello", {}, undefined, "1.0")),
   one("HTTP/1.0 stream", "HTTP/1.0 streaming response: no chunked", request("GET", "/stream", {}, undefined, "1.0")),
   {

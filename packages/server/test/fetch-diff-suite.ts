@@ -162,6 +162,21 @@ export function defineDiffSuite(overrideGlobalObjects: boolean): void {
     }
   });
 
+  it("fails the app's body read when the client goes away mid-upload, and goes on serving, like node-server", async () => {
+    for (const [port, events] of [[nodePort, nodeEvents], [kServer.address.port, kEvents]] as const) {
+      const socket = connect({ port, host: "127.0.0.1" });
+      socket.on("error", () => {});
+      await new Promise((resolve) => socket.once("connect", resolve));
+      socket.write(request("POST", "/upload", { "Content-Length": String(1024 * 1024) }));
+      // Destroy only once the bytes are handed to the kernel (destroy drops pending writes).
+      await new Promise((resolve) => socket.write(Buffer.alloc(200 * 1024, 0x62), resolve));
+      socket.destroy();
+      await events.waitFor("upload-failed");
+      const [after] = decodeAll(await exchange(port, [request("GET", "/hello", { Connection: "close" })]), ["GET"]);
+      expect(after!.body.toString()).toBe("Hello, World!");
+    }
+  });
+
   it("reads a 64 MiB upload at the handler's pace with bounded memory", async () => {
     const total = 64 * 1024 * 1024;
     const block = Buffer.alloc(1024 * 1024, 0x61);
