@@ -141,6 +141,16 @@ function toWholeResponse(response: Response, isHead: boolean): WholeResponse {
   return whole;
 }
 
+/** Options of {@link fromFetch}. */
+export interface FromFetchOptions<Env> {
+  /**
+   * The second argument of every call (Hono: `c.env`), made from the request: e.g. the
+   * client's address, which a web `Request` cannot carry. Without it the handler is called
+   * with the `Request` alone.
+   */
+  env: (request: HttpRequest) => Env;
+}
+
 /**
  * Adapts a fetch handler to a RequestHandler.
  * @example
@@ -148,19 +158,31 @@ function toWholeResponse(response: Response, isHead: boolean): WholeResponse {
  * import { Hono } from "hono";
  * const app = new Hono().get("/", (c) => c.text("hi"));
  * const handler = fromFetch(app.fetch);
+ * // the client's address as c.env.remoteAddress:
+ * const withEnv = fromFetch(app.fetch, { env: (request) => ({ remoteAddress: request.remoteAddress }) });
  * ```
  */
-export function fromFetch(handler: FetchHandler): RequestHandler {
+export function fromFetch(handler: FetchHandler): RequestHandler;
+export function fromFetch<Env>(
+  handler: (request: Request, env: Env) => Response | Promise<Response>,
+  options: FromFetchOptions<Env>,
+): RequestHandler;
+export function fromFetch<Env>(
+  handler: (request: Request, env?: Env) => Response | Promise<Response>,
+  options?: FromFetchOptions<Env>,
+): RequestHandler {
+  const makeEnv = options?.env;
   return async (request: HttpRequest): Promise<WholeResponse> => {
     let webRequest: Request;
     try {
       webRequest = toWebRequest(request);
     } catch (cause) {
-      if (isHttpError(cause)) throw cause; // a Host that forms no URL: 400
+      if (isHttpError(cause)) throw cause; // a Host that forms no URL, a lower-case GET: 400/501
       // e.g. CONNECT/TRACE, which `new Request` refuses (Fetch §2.2.1 forbidden methods).
       throw new HttpError(501, `${request.method} is not supported by this handler`, { cause });
     }
-    const response = await handler(webRequest);
+    // One argument when no env is asked for: Hono then uses its own default `c.env`.
+    const response = await (makeEnv === undefined ? handler(webRequest) : handler(webRequest, makeEnv(request)));
     if (!(response instanceof Response)) {
       throw new HttpError(500, "the fetch handler did not return a Response", { code: "BAD_RESPONSE" });
     }

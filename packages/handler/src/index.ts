@@ -19,7 +19,7 @@ export { createRouter } from "./router.js";
 export type { Route, RouterOptions } from "./router.js";
 export { persistent } from "./persistent.js";
 export { fromFetch } from "./fetch.js";
-export type { FetchHandler } from "./fetch.js";
+export type { FetchHandler, FromFetchOptions } from "./fetch.js";
 export { inject } from "./inject.js";
 export type { InjectRequest, InjectResponse } from "./inject.js";
 export { createMemoryTransport } from "./memory-transport.js";

@@ -130,3 +130,21 @@ describe("fromFetch: the Response", () => {
     expect(h.errors.length).toBe(1);
   });
 });
+
+describe("fromFetch: env", () => {
+  it("calls the handler with the Request alone when no env is asked for", async () => {
+    let count = -1;
+    const handler = fromFetch(function (this: unknown, ...args: unknown[]) {
+      count = args.length;
+      return new Response("ok");
+    } as (request: Request) => Response);
+    await inject(handler, { target: "/" });
+    expect(count).toBe(1);
+  });
+
+  it("passes env(request) as the second argument, made from the HttpRequest", async () => {
+    const app = new Hono<{ Bindings: { path: string; version: string } }>().get("/e", (c) => c.json(c.env));
+    const handler = fromFetch(app.fetch, { env: (request) => ({ path: request.path, version: request.version }) });
+    expect((await inject(handler, { target: "/e?x=1", version: "1.0" })).json()).toEqual({ path: "/e", version: "1.0" });
+  });
+});

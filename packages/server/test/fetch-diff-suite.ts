@@ -202,19 +202,49 @@ export function defineDiffSuite(overrideGlobalObjects: boolean): void {
     expect(result.peak - (before.heapUsed + before.arrayBuffers)).toBeLessThan(16 * 1024 * 1024);
   });
 
-  it("has no client address for Hono's getConnInfo: fromFetch passes no node-server env (documented)", async () => {
+  it("gives Hono's getConnInfo nothing by default, and the client's address through the env option", async () => {
     const { getConnInfo } = await import("@hono/node-server/conninfo");
     const { Hono } = await import("hono");
-    const app = new Hono().get("/ip", (c) => c.json(getConnInfo(c)));
+    const app = new Hono<{ Bindings: { remoteAddress?: string } }>();
+    app.get("/ip", (c) => c.json(getConnInfo(c).remote));
+    app.get("/env", (c) => c.json({ remoteAddress: c.env.remoteAddress ?? null }));
     app.onError((error, c) => c.text(error.message, 500));
-    const server = await serve({ handler: fromFetch(app.fetch), port: 0 });
+    const plain = await serve({ handler: fromFetch(app.fetch), port: 0 });
+    // The shape @hono/node-server/conninfo reads (env.incoming.socket), for apps that use it.
+    const withEnv = await serve({
+      handler: fromFetch(app.fetch, {
+        env: (request) => ({
+          remoteAddress: request.remoteAddress,
+          incoming: { socket: { remoteAddress: request.remoteAddress, remotePort: request.remotePort, remoteFamily: "IPv4" } },
+        }),
+      }),
+      port: 0,
+    });
+    const nodeApp = new Hono().get("/ip", (c) => c.json(getConnInfo(c).remote));
+    const nodeIp = nodeServe({ fetch: nodeApp.fetch, port: 0, hostname: "127.0.0.1", overrideGlobalObjects });
+    await new Promise((resolve) => nodeIp.once("listening", resolve));
     try {
-      const [answer] = decodeAll(await exchange(server.address.port, [request("GET", "/ip", { Connection: "close" })]), ["GET"]);
-      // getConnInfo reads env.incoming.socket; fromFetch calls app.fetch(request) alone.
-      expect(answer!.status).toBe(500);
-      expect(answer!.body.toString()).toMatch(/undefined/);
+      const ask = async (port: number, target: string): Promise<{ status: number; body: string; clientPort: number }> => {
+        const socket = connect({ port, host: "127.0.0.1" });
+        const chunks: Buffer[] = [];
+        socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+        await new Promise((resolve) => socket.once("connect", resolve));
+        const clientPort = socket.localPort!;
+        socket.write(request("GET", target, { Connection: "close" }));
+        await new Promise((resolve) => socket.once("close", resolve));
+        const [answer] = decodeAll(Buffer.concat(chunks), ["GET"]);
+        return { status: answer!.status, body: answer!.body.toString(), clientPort };
+      };
+      // getConnInfo reads env.incoming.socket; without the option fromFetch passes no env.
+      const none = await ask(plain.address.port, "/ip");
+      expect(none.status).toBe(500);
+      const viaNode = await ask((nodeIp.address() as AddressInfo).port, "/ip");
+      expect(JSON.parse(viaNode.body)).toEqual({ address: "127.0.0.1", port: viaNode.clientPort, addressType: "IPv4" });
+      const viaK = await ask(withEnv.address.port, "/ip");
+      expect(JSON.parse(viaK.body)).toEqual({ address: "127.0.0.1", port: viaK.clientPort, addressType: "IPv4" });
+      expect(JSON.parse((await ask(withEnv.address.port, "/env")).body)).toEqual({ remoteAddress: "127.0.0.1" });
     } finally {
-      await server.close();
+      await Promise.all([plain.close(), withEnv.close(), new Promise((resolve) => nodeIp.close(resolve))]);
     }
   });
 }
