@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fromFetch } from "@k/handler";
 import { serve } from "@k/server";
 import type { Server } from "@k/server";
-import { createHonoApp, LARGE_SIZE } from "./fixtures/hono-app.ts";
+import { createHonoApp, LARGE_SIZE, removeStaticRoot } from "./fixtures/hono-app.ts";
 import type { AppEvents } from "./fixtures/hono-app.ts";
 import { CASES } from "./fetch-diff-cases.ts";
 import { contentLength, decodeAll, EXCLUDED, exchange, normalise, request } from "./fetch-diff-harness.ts";
@@ -70,6 +70,7 @@ export function defineDiffSuite(overrideGlobalObjects: boolean): void {
   afterAll(async () => {
     await kServer.close();
     await new Promise((resolve) => nodeServer.close(resolve));
+    removeStaticRoot();
   });
 
   it(`runs with ${native ? "the native" : "@hono/node-server's"} global Request`, () => {
