@@ -372,7 +372,10 @@ class HttpConnection implements Connection {
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i]!;
       if (name.length === 4 && name.toLowerCase() === "host") host = raw[i + 1]!;
-      else if (name.length === 6 && name.toLowerCase() === "expect") expect = true;
+      // Expect is a list (RFC 9110 §10.1.1, §5.6.1): a field of empty members expects nothing.
+      else if (name.length === 6 && name.toLowerCase() === "expect" && hasListMember(raw[i + 1]!)) {
+        expect = true;
+      }
     }
     if (host !== null && !isValidHost(host)) {
       ex.error = new HttpError(400, "Invalid Host header");
@@ -1054,4 +1057,13 @@ class HttpConnection implements Connection {
  */
 export function createConnection(transport: Transport, options: ConnectionOptions): Connection {
   return new HttpConnection(transport, options);
+}
+
+/** True when a comma-separated field value has at least one non-empty member. */
+function hasListMember(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c !== 0x2c && c !== 0x20 && c !== 0x09) return true;
+  }
+  return false;
 }

@@ -280,4 +280,13 @@ describe("Expect: 100-continue", () => {
     expect(readResponses(h.transport.output()).responses[0]!.status).toBe(417);
     expect(ran).toBe(false);
   });
+
+  it("treats an Expect field with no members as no expectation", async () => {
+    const h = connect({ handler: async (req: HttpRequest) => ({ status: 200, body: await req.text() }) });
+    h.transport.send("POST / HTTP/1.1\r\nHost: a\r\nExpect:\r\nExpect: , \r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi");
+    await until(() => h.transport.ended);
+    const res = readResponses(h.transport.output()).responses[0]!;
+    expect(res.status).toBe(200);
+    expect(res.text).toBe("hi");
+  });
 });
