@@ -2,12 +2,17 @@
  * fromFetch: runs a web-standard fetch handler (`(request: Request) => Response`, e.g. Hono's
  * `app.fetch`) as a component, without patching globals.
  *
- * The Request is a real global `Request` (url from Host + target, headers, the body as a
- * flow-controlled ReadableStream with `duplex: "half"`, the request's AbortSignal). The
- * Response body is read through its reader with backpressure. Hop-by-hop and framing
- * fields of the Response are the lifecycle's business: Transfer-Encoding, Upgrade and
- * Proxy-Connection are dropped, Connection/Keep-Alive handed over (it rewrites them and honours
- * `close`); Content-Length becomes the response length.
+ * Does: builds a real `Request` (a subclass of the native one: URL from Host + target, the
+ * fields, the body as a pull-based ReadableStream with `duplex: "half"` that reads nothing
+ * until the handler does, `signal` = the request's own AbortSignal, made on first use); reads
+ * the Response body through its reader with backpressure. Of the Response's hop-by-hop and
+ * framing fields, Transfer-Encoding, Upgrade and Proxy-Connection are dropped,
+ * Connection/Keep-Alive handed to the lifecycle (it rewrites them and honours `close`), and
+ * Content-Length becomes the response length.
+ * Does not: pass a second argument unless `options.env` asks for one; tunnel CONNECT or
+ * Upgrade; make a derived Request (`clone()`, `new Request(request)`) follow the client's abort.
+ * Lifetimes: request-body chunks handed to the stream are views into the transport's input
+ * (as `HttpRequest.body`); the Request and Response are the handler's for as long as it wants.
  */
 import { HttpError, isHttpError } from "./errors.js";
 import type { HttpRequest } from "./request.js";
