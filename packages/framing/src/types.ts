@@ -13,6 +13,12 @@ export type HttpVersion = "1.0" | "1.1";
 export interface Sink {
   /** Writes bytes; `false` means the sink is full: wait for its drain before writing more. */
   write(bytes: Uint8Array): boolean;
+  /**
+   * True when the sink gathers its writes itself (queues them and hands them on together, as
+   * one `writev`), so a write costs no system call: the chunked framer then never copies a
+   * part to join it with its size line and CRLF. Absent: false (each write may be a syscall).
+   */
+  readonly gathers?: boolean | undefined;
 }
 
 /** One header value: repeated names are written as repeated lines. */

@@ -92,6 +92,26 @@ describe("chunked framing", () => {
     expect(latin1(seen[4] as Uint8Array)).toBe("\r\n");
   });
 
+  it("hands a sink that gathers its writes every chunk as size line, the part itself and CRLF", () => {
+    const seen: Uint8Array[] = [];
+    const framer = chunkedFraming.create({ write: (b) => (seen.push(b), true), gathers: true }, context());
+    framer.start();
+    const small = Buffer.from("hello");
+    const medium = Buffer.alloc(4096, 7);
+    framer.write(small);
+    framer.write(medium);
+    framer.write(Buffer.from("hello"));
+    expect(seen.length).toBe(10);
+    expect(seen.slice(1, 7).map((b, i) => (i % 3 === 1 ? b : latin1(b)))).toEqual(["5\r\n", small, "\r\n", "1000\r\n", medium, "\r\n"]);
+    expect(seen[2]).toBe(small);
+    expect(seen[5]).toBe(medium);
+    expect(latin1(seen[7] as Uint8Array)).toBe("5\r\n");
+    framer.end();
+    expect(Buffer.concat(seen.slice(1)).toString("latin1")).toBe(
+      `5\r\nhello\r\n1000\r\n${"\x07".repeat(4096)}\r\n5\r\nhello\r\n0\r\n\r\n`,
+    );
+  });
+
   it("reports a full sink when any of a large chunk's three writes does", () => {
     let calls = 0;
     const framer = chunkedFraming.create({ write: () => ++calls !== 2 }, context());

@@ -44,6 +44,10 @@ export const defaultMaxDrainSize: number = 1024 * 1024;
 // Own output buffer: responses produced from one read are written in one transport write
 // (the pipelined bench). Small parts are copied into it; large ones go straight through.
 const OUT_FLUSH_BYTES = 64 * 1024;
+// Queued parts this large are not copied when the transport can cork: they go to it by
+// reference between cork() and uncork() (one writev), with the small parts around them
+// joined. Below it, a copy costs less than a write call (a chunk's size line, a head).
+const GATHER_MIN_BYTES = 1024;
 
 const EMPTY = new Uint8Array(0);
 
@@ -166,6 +170,8 @@ class HttpConnection implements Connection {
   // Output buffering.
   #out: Uint8Array[] = [];
   #outBytes = 0;
+  /** Parts of at least GATHER_MIN_BYTES in #out. */
+  #outLarge = 0;
   #flushScheduled = false;
   #full = false;
   #drainWaiters: (() => void)[] = [];
@@ -204,7 +210,9 @@ class HttpConnection implements Connection {
       },
       parserOptions,
     );
-    this.#sink = { write: (bytes) => this.#send(bytes) };
+    // gathers: #out queues every write, so the chunked framer need not copy a part to join it
+    // with its size line (the flush gathers them instead).
+    this.#sink = { write: (bytes) => this.#send(bytes), gathers: true };
     // Slowloris: a fresh connection has headTimeout from accept to its first complete head.
     this.#partial = false;
     this.#arm(TIMER_HEAD, this.#o.headTimeout);
@@ -854,6 +862,7 @@ class HttpConnection implements Connection {
     }
     this.#out.push(bytes);
     this.#outBytes += bytes.length;
+    if (bytes.length >= GATHER_MIN_BYTES) this.#outLarge++;
     if (this.#outBytes >= OUT_FLUSH_BYTES) this.#flush();
     else if (!this.#flushScheduled) {
       this.#flushScheduled = true;
@@ -889,10 +898,46 @@ class HttpConnection implements Connection {
   #flush(): void {
     const out = this.#out;
     if (out.length === 0 || this.#closed) return;
-    const bytes = out.length === 1 ? out[0]! : Buffer.concat(out, this.#outBytes);
+    const total = this.#outBytes;
+    const large = this.#outLarge;
     this.#out = [];
     this.#outBytes = 0;
-    if (!this.#transport.write(bytes)) this.#full = true;
+    this.#outLarge = 0;
+    const t = this.#transport;
+    if (out.length === 1) {
+      if (!t.write(out[0]!)) this.#full = true;
+    } else if (large === 0 || t.cork === undefined || t.uncork === undefined) {
+      // Small parts only (pipelined whole responses): one copy, one write.
+      if (!t.write(Buffer.concat(out, total))) this.#full = true;
+    } else {
+      this.#gather(t, out);
+    }
+  }
+
+  /** Writes `out` in one corked batch: large parts by reference, runs of small ones joined. */
+  #gather(t: Transport, out: Uint8Array[]): void {
+    let ok = true;
+    t.cork!();
+    try {
+      let runStart = 0;
+      let runBytes = 0;
+      for (let i = 0; i <= out.length; i++) {
+        const part = i < out.length ? out[i]! : null;
+        if (part !== null && part.length < GATHER_MIN_BYTES) {
+          runBytes += part.length;
+          continue;
+        }
+        const runLength = i - runStart;
+        if (runLength === 1) ok = t.write(out[runStart]!) && ok;
+        else if (runLength > 1) ok = t.write(Buffer.concat(out.slice(runStart, i), runBytes)) && ok;
+        if (part !== null) ok = t.write(part) && ok;
+        runStart = i + 1;
+        runBytes = 0;
+      }
+    } finally {
+      t.uncork!();
+    }
+    if (!ok) this.#full = true;
   }
 
   #waitDrain(): Promise<void> {
@@ -953,6 +998,7 @@ class HttpConnection implements Connection {
     this.#input = null;
     this.#out = [];
     this.#outBytes = 0;
+    this.#outLarge = 0;
     for (const ex of this.#queue) {
       if (ex.finished) continue;
       if (abortActive || ex !== this.#queue[0] || !ex.headSent) {
