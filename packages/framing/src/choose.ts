@@ -151,7 +151,10 @@ export function chooseFraming(first: FirstPart, request: RequestInfo): FramingCh
     }
     declared = first.length;
   }
-  if (declared !== -1) {
+  // 1xx, 204 and 304 never carry content, so a length there describes the representation
+  // (RFC 9110 §8.6: a 304 carries the 200's Content-Length), not the (empty) body at hand.
+  const bodiless = status < 200 || status === 204 || status === 304;
+  if (declared !== -1 && !bodiless) {
     if (first.done === true ? bodyLength !== declared : bodyLength > declared) {
       throw new FramingError(
         "LENGTH_MISMATCH",
@@ -163,7 +166,8 @@ export function chooseFraming(first: FirstPart, request: RequestInfo): FramingCh
       throw new FramingError("ILLEGAL_FRAMING", "both a length and Transfer-Encoding: chunked were given");
     }
   }
-  const length = declared !== -1 ? declared : first.done === true ? bodyLength : -1;
+  // A done 304 with no length says nothing of the representation: no Content-Length: 0.
+  const length = declared !== -1 ? declared : first.done === true && !bodiless ? bodyLength : -1;
   const forced = first.framing;
   if (forced !== undefined && !isFactory(forced)) {
     if (typeof forced !== "string") {

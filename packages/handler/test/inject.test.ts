@@ -24,6 +24,20 @@ describe("inject", () => {
     expect(res.headers.get("connection")).toBe("close");
   });
 
+  it("answers a whole 304 with the representation's Content-Length and no body", async () => {
+    const res = await inject(() => ({ status: 304, length: 4468, headers: { etag: '"v1"' }, body: null }));
+    expect(res.status).toBe(304);
+    expect(res.headers.get("content-length")).toBe("4468");
+    expect(res.body.length).toBe(0);
+  });
+
+  it("answers a whole 304 without a length with no Content-Length at all", async () => {
+    const res = await inject(() => ({ status: 304, headers: { etag: '"v1"' } }));
+    expect(res.status).toBe(304);
+    expect(res.headers.get("content-length")).toBe(null);
+    expect(res.headers.get("transfer-encoding")).toBe(null);
+  });
+
   it("returns the status of an HttpError", async () => {
     const res = await inject(() => {
       throw new HttpError(418, "teapot");
