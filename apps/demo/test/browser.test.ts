@@ -1,7 +1,7 @@
 /*
  * The demo page in a real browser: starts the BUILT k-demo as a child process
  * (`node bin/k-demo.js --port 0`), drives Debian's Chromium (/usr/bin/chromium, installed by
- * scripts/ensure-chromium.sh in the demo's `pretest`) through playwright-core, and checks
+ * apps/demo/scripts/ensure-test-tools.sh in the demo's `pretest`) through playwright-core, and checks
  * what a person would see: the endpoint docs render, the /stream demo counts every byte as it
  * arrives, and a generated file uploaded through the page comes back with the sha256 this
  * test computed itself.
@@ -145,7 +145,7 @@ describe("the demo page in Chromium", () => {
     if (!existsSync(CHROMIUM)) {
       throw new Error(
         `${CHROMIUM} is missing: the browser test needs Debian's Chromium. ` +
-          "Run `sh scripts/ensure-chromium.sh` as root (the demo's `pretest` does), or " +
+          "Run `sh apps/demo/scripts/ensure-test-tools.sh` as root (the demo's `pretest` does), or " +
           "`apt-get install -y --no-install-recommends chromium fonts-dejavu-core`.",
       );
     }

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Makes sure Debian's Chromium is at /usr/bin/chromium before the demo's tests run
-# (apps/demo's `pretest`): apps/demo/test/browser.test.ts drives that binary through
-# playwright-core, and CI is a fresh Debian machine with no other setup step.
+# Makes sure the programs the demo's tests drive are installed before they run (apps/demo's
+# `pretest`): Debian's Chromium at /usr/bin/chromium (apps/demo/test/browser.test.ts drives it
+# through playwright-core) and curl (apps/demo/test/conformance-clients.test.ts runs it as a
+# client). CI is a fresh Debian machine with no other setup step.
 #
 # - Already installed: does nothing and prints nothing (idempotent, cheap on every run).
 # - Root, or passwordless sudo: `apt-get update` + `apt-get install --no-install-recommends
@@ -18,17 +19,17 @@ CHROMIUM=/usr/bin/chromium
 # fonts-dejavu-core is already pulled in through chromium -> libfontconfig1 -> fontconfig-config
 # (its first alternative), but the page's text and the failure screenshots need a real font,
 # so it is named explicitly rather than left to an alternative that another package could satisfy.
-PACKAGES="chromium fonts-dejavu-core"
+PACKAGES="chromium fonts-dejavu-core curl"
 
 fail() {
-  echo "ensure-chromium: $*" >&2
-  echo "ensure-chromium: the browser test (apps/demo/test/browser.test.ts) needs Chromium at $CHROMIUM." >&2
-  echo "ensure-chromium: install it as root on Debian/Ubuntu with:" >&2
+  echo "ensure-test-tools: $*" >&2
+  echo "ensure-test-tools: the browser test (apps/demo/test/browser.test.ts) needs Chromium at $CHROMIUM and the client tests need curl." >&2
+  echo "ensure-test-tools: install it as root on Debian/Ubuntu with:" >&2
   echo "    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $PACKAGES" >&2
   exit 1
 }
 
-if [ -x "$CHROMIUM" ]; then
+if [ -x "$CHROMIUM" ] && command -v curl >/dev/null 2>&1; then
   exit 0
 fi
 
@@ -38,15 +39,15 @@ elif command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then
   # -n: never prompt for a password; a CI job waiting on a prompt would hang until its timeout.
   AS_ROOT="sudo -n"
 else
-  fail "$CHROMIUM is missing, this user is not root and passwordless sudo is not available."
+  fail "$CHROMIUM or curl is missing, this user is not root and passwordless sudo is not available."
 fi
 
 command -v apt-get >/dev/null 2>&1 || fail "$CHROMIUM is missing and apt-get is not available (not a Debian-based system?)."
 
-LOG=$(mktemp "${TMPDIR:-/tmp}/ensure-chromium.XXXXXX")
+LOG=$(mktemp "${TMPDIR:-/tmp}/ensure-test-tools.XXXXXX")
 trap 'rm -f "$LOG"' EXIT
 
-echo "ensure-chromium: installing Chromium from Debian's archive (first run on this machine) ..." >&2
+echo "ensure-test-tools: installing $PACKAGES from Debian's archive (first run on this machine) ..." >&2
 # Lock::Timeout: another apt run (unattended-upgrades on a fresh VM) may hold the dpkg lock for a while.
 if ! $AS_ROOT env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update >"$LOG" 2>&1; then
   cat "$LOG" >&2
@@ -61,6 +62,7 @@ if ! $AS_ROOT env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=
 fi
 
 [ -x "$CHROMIUM" ] || fail "apt-get reported success but $CHROMIUM does not exist."
+command -v curl >/dev/null 2>&1 || fail "apt-get reported success but curl is not on PATH."
 # The package can install and still not start (a missing shared library on an odd base image);
 # finding out here gives a clearer message than a launch timeout inside the test.
 # (stderr goes to the log: Debian's launcher script prints harmless shell warnings there.)
@@ -68,4 +70,4 @@ if ! VERSION=$("$CHROMIUM" --headless --no-sandbox --version 2>>"$LOG"); then
   tail -n 20 "$LOG" >&2
   fail "$CHROMIUM is installed but does not start (output above)."
 fi
-echo "ensure-chromium: installed $VERSION" >&2
+echo "ensure-test-tools: installed $VERSION" >&2
