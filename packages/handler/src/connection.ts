@@ -533,26 +533,63 @@ class HttpConnection implements Connection {
     this.#serving = true;
     // A microtask later: the component never runs inside a parser callback.
     queueMicrotask(() => {
-      // #serve handles every component failure itself; this catch is for our own bugs, so
-      // that they never become an unhandled rejection that takes the process down.
-      this.#serve(ex).catch((error: unknown) => {
+      try {
+        this.#run(ex);
+      } catch (error) {
+        // #run handles every component failure itself; this is for our own bugs, which must
+        // not become an uncaught exception that takes the process down.
         this.#report(error, ex.request ?? undefined);
         this.#destroy(error instanceof Error ? error : new Error(String(error)));
-      });
+      }
     });
   }
 
-  async #serve(ex: Exchange): Promise<void> {
+  /**
+   * Runs the component. A whole response with a string, bytes or no body, returned (not
+   * promised) by the handler, is written and finished right here: no promise, no await (the
+   * /hello profile). Everything else goes through the async #serve.
+   */
+  #run(ex: Exchange): void {
     ex.started = performance.now();
     if (ex.error !== null) {
       this.#answerError(ex, ex.error);
       this.#finish(ex);
       return;
     }
-    const request = ex.request!;
     let result: unknown;
     try {
-      result = await this.#o.handler(request);
+      result = this.#o.handler(ex.request!);
+    } catch (error) {
+      this.#failBeforeHead(ex, error);
+      return;
+    }
+    if (!this.#closed && isWholeResponse(result) && typeof (result as { then?: unknown }).then !== "function") {
+      const body = result.body;
+      if (body === undefined || body === null || typeof body === "string" || body instanceof Uint8Array) {
+        try {
+          this.#sendWholeNow(ex, result, body);
+        } catch (error) {
+          if (this.#closed) return;
+          if (!ex.headSent) this.#failBeforeHead(ex, error);
+          else this.#failAfterHead(ex, error);
+          return;
+        }
+        if (!this.#closed) this.#finish(ex);
+        return;
+      }
+    }
+    // #serve handles every component failure itself; this catch is for our own bugs, so
+    // that they never become an unhandled rejection that takes the process down.
+    this.#serve(ex, result).catch((error: unknown) => {
+      this.#report(error, ex.request ?? undefined);
+      this.#destroy(error instanceof Error ? error : new Error(String(error)));
+    });
+  }
+
+  async #serve(ex: Exchange, handlerResult: unknown): Promise<void> {
+    let result: unknown;
+    try {
+      result = await handlerResult;
     } catch (error) {
       this.#failBeforeHead(ex, error);
       return;
@@ -584,20 +621,23 @@ class HttpConnection implements Connection {
     }
   }
 
-  async #sendWhole(ex: Exchange, r: WholeResponse): Promise<void> {
-    const body = r.body;
+  /** A whole response whose body is a string, bytes or absent: written at once, never waits. */
+  #sendWholeNow(ex: Exchange, r: WholeResponse, body: string | Uint8Array | null | undefined): void {
     if (body === undefined || body === null) {
       // HEAD: the body is not this empty one but the GET's, whose length is unknown here.
       const done = ex.head === null || ex.head.method !== "HEAD";
       this.#start(ex, r, undefined, done).end();
-      return;
-    }
-    if (typeof body === "string") {
+    } else if (typeof body === "string") {
       this.#start(ex, r, Buffer.from(body, "utf8"), true).end();
-      return;
-    }
-    if (body instanceof Uint8Array) {
+    } else {
       this.#start(ex, r, body, true).end();
+    }
+  }
+
+  async #sendWhole(ex: Exchange, r: WholeResponse): Promise<void> {
+    const body = r.body;
+    if (body === undefined || body === null || typeof body === "string" || body instanceof Uint8Array) {
+      this.#sendWholeNow(ex, r, body);
       return;
     }
     const source = bodySource(body);
