@@ -10,7 +10,7 @@
 
 import { FramingError } from "./errors.js";
 import { chunkedFraming, closeFraming, contentLengthFraming, noBodyFraming } from "./framers.js";
-import { checkStatus, forEachHeader, isName } from "./head.js";
+import { checkStatus, fieldLine, forEachHeader, isName } from "./head.js";
 import type { FirstPart, Framer, FramerFactory, FramingChoice, FramingName, RequestInfo, Sink } from "./types.js";
 
 /**
@@ -78,7 +78,7 @@ function readFramingFields(first: FirstPart): FramingFields {
   const fields: FramingFields = { contentLength: -1, chunked: false };
   if (first.headers === undefined || first.headers === null) return fields;
   let codings = "";
-  forEachHeader(first.headers, (name, value) => {
+  const visit = (name: string, value: string): void => {
     if (isName(name, "content-length")) {
       const n = parseContentLength(value);
       if (fields.contentLength !== -1 && fields.contentLength !== n) {
@@ -88,7 +88,25 @@ function readFramingFields(first: FirstPart): FramingFields {
     } else if (isName(name, "transfer-encoding")) {
       codings = codings === "" ? value : `${codings},${value}`;
     }
-  });
+  };
+  const headers = first.headers;
+  if (Array.isArray(headers)) {
+    // The handler's pair list: validated through the line cache (head.ts), and only the two
+    // framing names are looked at further.
+    for (let i = 0; i < headers.length; i++) {
+      const pair: unknown = headers[i];
+      if (pair === null || typeof pair !== "object") {
+        throw new FramingError("INVALID_HEADER", `a header entry must be a [name, value] pair, got ${pair === null ? "null" : typeof pair}`);
+      }
+      const name = (pair as readonly unknown[])[0];
+      const value = (pair as readonly unknown[])[1];
+      fieldLine(name, value);
+      const n = name as string;
+      if (n.length === 14 || n.length === 17) visit(n, String(value));
+    }
+  } else {
+    forEachHeader(headers, visit);
+  }
   if (codings !== "") {
     // A handler's Transfer-Encoding is read as a request for chunked framing, which the
     // framer writes itself. Other codings (gzip, ...) are not applied by this package:

@@ -143,17 +143,68 @@ export function headText(
 ): string {
   let text = statusLine(status, reason);
   if (headers !== undefined && headers !== null) {
-    forEachHeader(headers, (name, value) => {
-      // The strategy writes its own framing fields: a handler's copy would duplicate or
-      // contradict them, which is how response splitting/smuggling starts (RFC 9112 §6.3).
-      if (isName(name, "content-length") || isName(name, "transfer-encoding")) return;
-      if (drop !== null) {
-        if (drop === "connection" ? isName(name, "connection") : drop.has(name.toLowerCase())) return;
+    if (Array.isArray(headers)) {
+      // The common shape (the handler's own pair list): indexed, and each line comes from
+      // the cache of validated lines instead of being checked char by char again.
+      for (let i = 0; i < headers.length; i++) {
+        const pair: unknown = headers[i];
+        if (pair === null || typeof pair !== "object") {
+          throw new FramingError("INVALID_HEADER", `a header entry must be a [name, value] pair, got ${describe(pair)}`);
+        }
+        const name = (pair as readonly unknown[])[0];
+        const line = fieldLine(name, (pair as readonly unknown[])[1]);
+        if (keepField(name as string, drop)) text += line;
       }
-      text += `${name}: ${value}\r\n`;
-    });
+    } else {
+      forEachHeader(headers, (name, value) => {
+        if (keepField(name, drop)) text += `${name}: ${value}\r\n`;
+      });
+    }
   }
   return `${text}${framingLines}\r\n`;
+}
+
+function keepField(name: string, drop: DropRule): boolean {
+  // The strategy writes its own framing fields: a handler's copy would duplicate or
+  // contradict them, which is how response splitting/smuggling starts (RFC 9112 §6.3).
+  if (isName(name, "content-length") || isName(name, "transfer-encoding")) return false;
+  if (drop !== null) {
+    if (drop === "connection" ? isName(name, "connection") : drop.has(name.toLowerCase())) return false;
+  }
+  return true;
+}
+
+// Validated `name: value\r\n` lines, by name then value: responses repeat the same fields
+// (Content-Type, Date for a second, Keep-Alive), and checking every char of each again showed
+// in the /hello profile. Strings are immutable, so a cached line stays valid. Bounded: at
+// most LINE_NAMES names of at most LINE_VALUES short values each; a full name starts over.
+const LINES = new Map<string, Map<string, string>>();
+const LINE_NAMES = 64;
+const LINE_VALUES = 64;
+const LINE_VALUE_MAX_LENGTH = 256;
+
+/** The validated field line for one pair (throws INVALID_HEADER like forEachHeader). */
+export function fieldLine(name: unknown, value: unknown): string {
+  let byValue: Map<string, string> | undefined;
+  if (typeof name === "string" && typeof value === "string") {
+    byValue = LINES.get(name);
+    const line = byValue?.get(value);
+    if (line !== undefined) return line;
+  }
+  checkName(name);
+  const text = checkValue(name, value);
+  const line = `${name}: ${text}\r\n`;
+  if (typeof value === "string" && value.length <= LINE_VALUE_MAX_LENGTH) {
+    if (byValue === undefined && LINES.size < LINE_NAMES) {
+      byValue = new Map();
+      LINES.set(name, byValue);
+    }
+    if (byValue !== undefined) {
+      if (byValue.size >= LINE_VALUES) byValue.clear();
+      byValue.set(value, line);
+    }
+  }
+  return line;
 }
 
 type Latin1Writer = (bytes: Buffer, text: string, offset: number) => number;

@@ -80,6 +80,20 @@ describe("serializeHead", () => {
     });
   }
 
+  it("validates every value of a field whose earlier lines were written, and repeats valid lines byte for byte", () => {
+    const first = serializeHead(200, undefined, [["X-Cached", "a"], ["X-Num", 1]]);
+    expect(text(serializeHead(200, undefined, [["X-Cached", "a"], ["X-Num", 1]]))).toBe(text(first));
+    expect(codeOf(() => serializeHead(200, undefined, [["X-Cached", "a\r\nInjected: 1"]]))).toBe("INVALID_HEADER");
+    expect(codeOf(() => serializeHead(200, undefined, [["X-Cached", "\u0100"]]))).toBe("INVALID_HEADER");
+    expect(codeOf(() => serializeHead(200, undefined, [["X-Cached ", "a"]]))).toBe("INVALID_HEADER");
+    expect(codeOf(() => serializeHead(200, undefined, [null as unknown as [string, string]]))).toBe("INVALID_HEADER");
+    // Many distinct values of one name (more than any cache would keep) are all written as given.
+    for (let i = 0; i < 300; i++) {
+      expect(text(serializeHead(200, undefined, [["X-Cached", `v${i}`]]))).toBe(`HTTP/1.1 200 OK\r\nX-Cached: v${i}\r\n\r\n`);
+    }
+    expect(text(serializeHead(200, undefined, [["x-cached", "a"]], [["X-Cached", "b"]]))).toBe("HTTP/1.1 200 OK\r\nX-Cached: b\r\n\r\n");
+  });
+
   it("validates the framing fields too", () => {
     expect(codeOf(() => serializeHead(200, undefined, undefined, [["Content-Length", "1\r\nX: 2"]]))).toBe("INVALID_HEADER");
   });

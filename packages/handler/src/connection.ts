@@ -550,7 +550,8 @@ class HttpConnection implements Connection {
    * /hello profile). Everything else goes through the async #serve.
    */
   #run(ex: Exchange): void {
-    ex.started = performance.now();
+    // Only onResponse reads it (durationMs).
+    if (this.#o.onResponse !== undefined) ex.started = performance.now();
     if (ex.error !== null) {
       this.#answerError(ex, ex.error);
       this.#finish(ex);
