@@ -166,6 +166,8 @@ class HttpConnection implements Connection {
   /** Body bytes still drained (thrown away) for a finished exchange. */
   #drainLeft = 0;
   #serving = false;
+  /** A head arrived with nothing before it: start its component when the pump returns. */
+  #startAfterPump = false;
   #nextOnDrain = false;
   // Output buffering.
   #out: Uint8Array[] = [];
@@ -286,6 +288,12 @@ class HttpConnection implements Connection {
       this.#onEof();
     }
     this.#updatePause();
+    if (this.#startAfterPump) {
+      this.#startAfterPump = false;
+      // The parser is out of its callbacks: the component can run now, without the
+      // microtask #startNext would queue (one per request in the /hello profile).
+      this.#startNext(true);
+    }
   }
 
   #bodyFull(ex: Exchange): boolean {
@@ -400,7 +408,8 @@ class HttpConnection implements Connection {
     if (hasBody && this.#bodyTimerAllowed(ex)) this.#arm(TIMER_BODY, this.#o.bodyTimeout);
     else this.#disarm();
     if (!hasBody) ex.body.end();
-    if (this.#queue.length === 1) this.#startNext();
+    // Started once the pump has pushed this read's bytes (never inside a parser callback).
+    if (this.#queue.length === 1) this.#startAfterPump = true;
   }
 
   /** A client that sent `Expect: 100-continue` may wait for our 100 before any body byte. */
@@ -515,7 +524,7 @@ class HttpConnection implements Connection {
 
   // ---- serving -------------------------------------------------------------------------
 
-  #startNext(): void {
+  #startNext(now = false): void {
     const ex = this.#queue[0];
     if (ex === undefined || this.#serving || this.#closed) return;
     if (this.#full) {
@@ -531,17 +540,21 @@ class HttpConnection implements Connection {
       return;
     }
     this.#serving = true;
-    // A microtask later: the component never runs inside a parser callback.
-    queueMicrotask(() => {
-      try {
-        this.#run(ex);
-      } catch (error) {
-        // #run handles every component failure itself; this is for our own bugs, which must
-        // not become an uncaught exception that takes the process down.
-        this.#report(error, ex.request ?? undefined);
-        this.#destroy(error instanceof Error ? error : new Error(String(error)));
-      }
-    });
+    if (now) this.#runGuarded(ex);
+    // A microtask later: the component never runs inside a parser callback, and a pipelined
+    // request does not start inside the previous one's #finish.
+    else queueMicrotask(() => this.#runGuarded(ex));
+  }
+
+  #runGuarded(ex: Exchange): void {
+    try {
+      this.#run(ex);
+    } catch (error) {
+      // #run handles every component failure itself; this is for our own bugs, which must
+      // not become an uncaught exception that takes the process down.
+      this.#report(error, ex.request ?? undefined);
+      this.#destroy(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   /**
