@@ -175,6 +175,8 @@ class HttpConnection implements Connection {
   /** Parts of at least GATHER_MIN_BYTES in #out. */
   #outLarge = 0;
   #flushScheduled = false;
+  /** The sync whole-response path is writing: it flushes or schedules the tick itself. */
+  #holdFlush = false;
   #full = false;
   #drainWaiters: (() => void)[] = [];
   // The one timer of this connection, re-armed.
@@ -580,15 +582,22 @@ class HttpConnection implements Connection {
     if (!this.#closed && isWholeResponse(result) && typeof (result as { then?: unknown }).then !== "function") {
       const body = result.body;
       if (body === undefined || body === null || typeof body === "string" || body instanceof Uint8Array) {
+        // No flush tick for these writes: #finish flushes at once when nothing follows,
+        // and schedules the tick itself when a pipelined request does (the /hello profile
+        // had one empty setImmediate per request).
+        this.#holdFlush = true;
         try {
           this.#sendWholeNow(ex, result, body);
         } catch (error) {
+          this.#holdFlush = false;
           if (this.#closed) return;
           if (!ex.headSent) this.#failBeforeHead(ex, error);
           else this.#failAfterHead(ex, error);
           return;
         }
+        this.#holdFlush = false;
         if (!this.#closed) this.#finish(ex);
+        if (this.#out.length > 0) this.#scheduleFlush();
         return;
       }
     }
@@ -918,12 +927,15 @@ class HttpConnection implements Connection {
     this.#outBytes += bytes.length;
     if (bytes.length >= GATHER_MIN_BYTES) this.#outLarge++;
     if (this.#outBytes >= OUT_FLUSH_BYTES) this.#flush();
-    else if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      // After the microtasks of this read: responses produced from one read go out together.
-      setImmediate(this.#flushTick);
-    }
+    else if (!this.#holdFlush) this.#scheduleFlush();
     return !this.#full;
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled || this.#closed) return;
+    this.#flushScheduled = true;
+    // After the microtasks of this read: responses produced from one read go out together.
+    setImmediate(this.#flushTick);
   }
 
   readonly #flushTick = (): void => {
