@@ -168,6 +168,8 @@ class HttpConnection implements Connection {
   #serving = false;
   /** A head arrived with nothing before it: start its component when the pump returns. */
   #startAfterPump = false;
+  /** A component's synchronous part is running (see #pump's start). */
+  #inRun = false;
   #nextOnDrain = false;
   // Output buffering.
   #out: Uint8Array[] = [];
@@ -293,8 +295,10 @@ class HttpConnection implements Connection {
     if (this.#startAfterPump) {
       this.#startAfterPump = false;
       // The parser is out of its callbacks: the component can run now, without the
-      // microtask #startNext would queue (one per request in the /hello profile).
-      this.#startNext(true);
+      // microtask #startNext would queue (one per request in the /hello profile). Not when
+      // this pump runs inside a component's own run (its #finish reads on): a stack of
+      // synchronous starts must not grow with the requests in one read.
+      this.#startNext(!this.#inRun);
     }
   }
 
@@ -549,6 +553,8 @@ class HttpConnection implements Connection {
   }
 
   #runGuarded(ex: Exchange): void {
+    const outer = this.#inRun;
+    this.#inRun = true;
     try {
       this.#run(ex);
     } catch (error) {
@@ -556,6 +562,8 @@ class HttpConnection implements Connection {
       // not become an uncaught exception that takes the process down.
       this.#report(error, ex.request ?? undefined);
       this.#destroy(error instanceof Error ? error : new Error(String(error)));
+    } finally {
+      this.#inRun = outer;
     }
   }
 
