@@ -161,11 +161,9 @@ function choose(request: HttpRequest, path: string, file: Stats, handle: FileHan
     etag,
     file.mtimeMs,
   );
-  // RFC 9110 §8.6: a 304 may carry Content-Length only if it equals the 200's. Sent as a
-  // head-only component: a whole response without a body is "done with 0 bytes" to
-  // @k/handler, which then writes Content-Length: 0 (a cache could store that as the size),
-  // or, given the real length, fails with LENGTH_MISMATCH.
-  if (precondition === 304) return headOnly({ status: 304, headers: validators, length: file.size });
+  // RFC 9110 §8.6: a 304 may carry Content-Length only if it equals the 200's; @k/framing
+  // writes `length` as that Content-Length and sends no body.
+  if (precondition === 304) return { status: 304, headers: validators, length: file.size };
   if (precondition === 412) return plainText(412, "Precondition Failed\n");
 
   const type = mime.contentType(extname(path)) || "application/octet-stream";
@@ -193,11 +191,6 @@ function choose(request: HttpRequest, path: string, file: Stats, handle: FileHan
   const reader = readFile(head, handle, start, end);
   readers.add(reader);
   return reader;
-}
-
-/** A component that is all head: for 304, whose length describes a body that is not sent. */
-async function* headOnly(head: ResponseHead): AsyncGenerator<ResponseHead, void, undefined> {
-  yield head;
 }
 
 /**
