@@ -16,6 +16,19 @@ export interface ParsedResponse {
 
 /** Parses every complete response in `bytes`; `methods[i]` is the method of request i (HEAD has no body). */
 export function readResponses(bytes: Uint8Array, methods: string[] = []): { responses: ParsedResponse[]; interim: number[] } {
+  return parseResponses(bytes, methods, false);
+}
+
+/** Like readResponses, then finish(): completes a close-delimited body. */
+export function readClosedResponses(bytes: Uint8Array, methods: string[] = []): ParsedResponse[] {
+  return parseResponses(bytes, methods, true).responses;
+}
+
+function parseResponses(
+  bytes: Uint8Array,
+  methods: string[],
+  finish: boolean,
+): { responses: ParsedResponse[]; interim: number[] } {
   const responses: ParsedResponse[] = [];
   const interim: number[] = [];
   let head: { status: number; reason: string; rawHeaders: string[] } | null = null;
@@ -48,41 +61,8 @@ export function readResponses(bytes: Uint8Array, methods: string[] = []): { resp
     },
   });
   parser.push(bytes);
+  if (finish) parser.finish();
   return { responses, interim };
-}
-
-/** Like readResponses, then finish(): completes a close-delimited body. */
-export function readClosedResponses(bytes: Uint8Array, methods: string[] = []): ParsedResponse[] {
-  const responses: ParsedResponse[] = [];
-  let head: { status: number; reason: string; rawHeaders: string[] } | null = null;
-  let parts: Buffer[] = [];
-  const parser = createParser("response", {
-    onHead(h) {
-      head = { status: h.status, reason: h.reason, rawHeaders: h.rawHeaders };
-      parts = [];
-      return methods[responses.length] === "HEAD" || h.status < 200;
-    },
-    onBody(b) {
-      parts.push(Buffer.from(b));
-    },
-    onComplete(trailers) {
-      const h = head!;
-      if (h.status < 200) return;
-      const body = Buffer.concat(parts);
-      responses.push({
-        status: h.status,
-        reason: h.reason,
-        headers: new RequestHeaders(h.rawHeaders),
-        rawHeaders: h.rawHeaders,
-        body,
-        text: body.toString("utf8"),
-        trailers,
-      });
-    },
-  });
-  parser.push(bytes);
-  parser.finish();
-  return responses;
 }
 
 export interface Harness {
