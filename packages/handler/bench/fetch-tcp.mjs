@@ -7,8 +7,9 @@
 // Each server runs in a child process; ABBA-style rounds, medians. Run after `npm run build`.
 // Usage: node bench/fetch-tcp.mjs [--seconds 3] [--connections 10] [--rounds 2]
 import { spawn } from "node:child_process";
-import { connect, createServer } from "node:net";
+import { createServer } from "node:net";
 import { parseArgs } from "node:util";
+import { client, responseSize } from "./tcp-client.mjs";
 import { createConnection, fromFetch } from "@k/handler";
 import { Hono } from "hono";
 
@@ -59,56 +60,12 @@ async function listen(kind) {
   return server.address().port;
 }
 
-/** One connection: send `depth` requests, wait for their bytes, repeat (responses have one size). */
-function client(port, depth, deadline, responseSize) {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1");
-    socket.setNoDelay(true);
-    const batch = Buffer.from("GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n".repeat(depth));
-    let pending = 0;
-    let done = 0;
-    const send = () => {
-      if (performance.now() > deadline) {
-        socket.destroy();
-        resolve(done);
-        return;
-      }
-      pending = depth * responseSize;
-      socket.write(batch);
-    };
-    socket.on("connect", send);
-    socket.on("data", (b) => {
-      pending -= b.length;
-      if (pending <= 0) {
-        done += depth;
-        send();
-      }
-    });
-    socket.on("error", reject);
-  });
-}
-
-function responseSize(port) {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1");
-    let size = 0;
-    socket.on("connect", () => socket.write("GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n"));
-    socket.on("data", (b) => {
-      size += b.length;
-      if (b.toString("latin1").endsWith(BODY)) {
-        socket.destroy();
-        resolve(size);
-      }
-    });
-    socket.on("error", reject);
-  });
-}
 
 async function tcp(kind, depth) {
   const child = spawn(process.execPath, [new URL(import.meta.url).pathname, "--serve", kind], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const port = await new Promise((resolve) => child.once("message", resolve));
   try {
-    const size = await responseSize(port);
+    const size = await responseSize(port, BODY);
     const deadline = performance.now() + SECONDS * 1000;
     const counts = await Promise.all(Array.from({ length: CONNECTIONS }, () => client(port, depth, deadline, size)));
     return counts.reduce((a, b) => a + b, 0) / SECONDS;
