@@ -218,6 +218,15 @@ const badCases: BadCase[] = [
   { name: "relative target", reason: "RFC 9112 §3.2 (none of the four forms)", request: get("GET echo HTTP/1.1"), status: 400 },
   { name: "http URI with an empty host", reason: "RFC 9110 §4.2.1 (MUST reject as invalid)", request: get("GET http:///echo HTTP/1.1"), status: 400 },
   { name: "CONNECT with an origin-form target", reason: "RFC 9112 §3.2.3 (authority-form only)", request: get("CONNECT /echo HTTP/1.1"), status: 400 },
+  { name: "backslashes in the target", reason: "RFC 3986 §2 (not a URI character); issue 8", request: get("GET /echo\\..\\x HTTP/1.1"), status: 400 },
+  { name: "a double quote in the target", reason: "RFC 3986 §2; issue 8", request: get('GET /echo/"x" HTTP/1.1'), status: 400 },
+  { name: "'|' '{' '}' '^' '`' '<' '>' in the target", reason: "RFC 3986 §2; issue 8", request: get("GET /echo?a|b{c}^`<> HTTP/1.1"), status: 400 },
+  { name: "a malformed percent-encoding in the target", reason: "RFC 3986 §2.1", request: get("GET /echo%zz HTTP/1.1"), status: 400 },
+  { name: "host confusion: http://good.example\\@evil.example/", reason: "issue 8 (our scan and new URL() read different hosts); RFC 9110 §4.2.4", request: get("GET http://good.example\\@evil.example/echo HTTP/1.1"), status: 400 },
+  { name: "userinfo in an absolute-form target", reason: "RFC 9110 §4.2.4 (SHOULD treat as an error)", request: get("GET http://u@a/echo HTTP/1.1"), status: 400 },
+  { name: "an ftp: absolute-form target", reason: "issue 8: only http(s) by default (llhttp too)", request: get("GET ftp://a/echo HTTP/1.1"), status: 400 },
+  { name: "CONNECT with a body and a request hidden after it", reason: "RFC 9110 §9.3.6 (a CONNECT request has no content); issue 8", request: "CONNECT a:4 HTTP/1.1\r\nHost: a:4\r\nContent-Length: 3\r\n\r\nabcGET /echo HTTP/1.1\r\nHost: a\r\n\r\n", status: 400 },
+  { name: "CONNECT with Transfer-Encoding", reason: "RFC 9110 §9.3.6", request: "CONNECT a:4 HTTP/1.1\r\nHost: a:4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", status: 400 },
 
   // --- Host (RFC 9112 §3.2, RFC 9110 §7.2) ---
   { name: "HTTP/1.1 without Host", reason: "RFC 9112 §3.2 (MUST respond 400)", request: get("GET /echo HTTP/1.1", ""), status: 400 },
@@ -234,7 +243,7 @@ const badCases: BadCase[] = [
   // --- limits (RFC 9110 §15.5.15, RFC 6585 §5) ---
   { name: "target over 8 KiB", reason: "RFC 9112 §3 ¶5 (414 URI Too Long)", request: get(`GET /echo?${"a".repeat(9_000)} HTTP/1.1`), status: 414, alone: true },
   { name: "a 20 KB field", reason: "RFC 6585 §5 (431)", request: get("GET /echo HTTP/1.1", `Host: a\r\nX-Big: ${"b".repeat(20_000)}\r\n`), status: 431, alone: true },
-  { name: "200 fields", reason: "RFC 6585 §5 (431: too many fields)", request: get("GET /echo HTTP/1.1", `Host: a\r\n${Array.from({ length: 200 }, (_, i) => `X-${i}: v\r\n`).join("")}`), status: 431, alone: true },
+  { name: "2,001 fields", reason: "RFC 6585 §5 (431: too many fields; the default count is node:http's 2,000)", request: get("GET /echo HTTP/1.1", `Host: a\r\n${"X:\r\n".repeat(2001)}`), status: 431, alone: true },
   { name: "unknown Expect", reason: "RFC 9110 §10.1.1 (417 for an expectation it cannot meet)", request: post("Expect: something-else\r\nContent-Length: 3\r\n", "abc"), status: 417 },
 ];
 

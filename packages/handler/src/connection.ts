@@ -15,7 +15,6 @@ import { createParser, isParseError, statusForParseError } from "@k/parser";
 import type { MessageHead, Parser, ParseErrorLike } from "@k/parser";
 import { httpDate } from "./date.js";
 import { HttpError, isHttpError } from "./errors.js";
-import { isValidHost } from "./host.js";
 import { BODY_QUEUE_CHUNKS, BodyQueue, HttpRequest, LazyAbort } from "./request.js";
 import {
   bodySource,
@@ -388,20 +387,17 @@ class HttpConnection implements Connection {
       hasBody,
     });
     // One pass over the raw list instead of building the header index for every request.
-    let host: string | null = null;
+    // (The Host value's grammar is the parser's check: INVALID_HOST, answered 400.)
     let expect = false;
     const raw = head.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i]!;
-      if (name.length === 4 && name.toLowerCase() === "host") host = raw[i + 1]!;
       // Expect is a list (RFC 9110 §10.1.1, §5.6.1): a field of empty members expects nothing.
-      else if (name.length === 6 && name.toLowerCase() === "expect" && hasListMember(raw[i + 1]!)) {
+      if (name.length === 6 && name.toLowerCase() === "expect" && hasListMember(raw[i + 1]!)) {
         expect = true;
       }
     }
-    if (host !== null && !isValidHost(host)) {
-      ex.error = new HttpError(400, "Invalid Host header");
-    } else if (head.version === "1.1" && !head.expectContinue && expect) {
+    if (head.version === "1.1" && !head.expectContinue && expect) {
       // RFC 9110 §10.1.1: an expectation we cannot meet → 417. HTTP/1.0 ignores Expect.
       ex.error = new HttpError(417, "Unsupported expectation");
     }

@@ -25,4 +25,4 @@ export type { InjectRequest, InjectResponse } from "./inject.js";
 export { createMemoryTransport } from "./memory-transport.js";
 export type { MemoryTransport, MemoryTransportOptions } from "./memory-transport.js";
 export { httpDate } from "./date.js";
-export { isValidHost } from "./host.js";
+export { isValidHost } from "@k/parser";

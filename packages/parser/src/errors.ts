@@ -35,6 +35,8 @@ export const parseErrorStatus: Readonly<Record<ParseErrorCode, number>> = Object
   TRAILER_TOO_LARGE: 431,
   MISSING_HOST: 400,
   DUPLICATE_HOST: 400,
+  INVALID_HOST: 400,
+  CONNECT_WITH_CONTENT: 400,
   HEAD_TOO_LARGE: 431,
   TOO_MANY_HEADERS: 431,
   TARGET_TOO_LONG: 414,

@@ -3,6 +3,7 @@
  * Re-exports only; see parser.ts for what it does and how long views stay valid.
  */
 export { createParser } from "./parser.js";
+export { isValidHost } from "./uri.js";
 export { ParseError, isParseError, parseErrorStatus, statusForParseError } from "./errors.js";
 export type { ParseErrorOptions } from "./errors.js";
 export {

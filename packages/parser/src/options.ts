@@ -6,8 +6,13 @@
 
 /** Default largest head (start line + fields + final CRLF), in bytes. */
 export const defaultMaxHeadSize = 16384;
-/** Default most header fields in one head. */
-export const defaultMaxHeaderCount = 100;
+/**
+ * Default most header fields in one head: node:http's own default (`maxHeadersCount`), so a
+ * request that node and the peers in front of it accept is never refused for its count
+ * alone. Memory and work stay bounded by maxHeadSize, which holds at most ~4,000 of the
+ * shortest field lines ("a:" CRLF) anyway.
+ */
+export const defaultMaxHeaderCount = 2000;
 /** Default longest request-target, in bytes. */
 export const defaultMaxTargetLength = 8192;
 /**
@@ -29,6 +34,8 @@ export const defaultParserOptions: Readonly<{
   allowBareLF: boolean;
   allowObsFold: boolean;
   allowChunkSizeWhitespace: boolean;
+  allowUnsafeTargetChars: boolean;
+  allowNonHttpSchemes: boolean;
 }> = Object.freeze({
   maxHeadSize: defaultMaxHeadSize,
   maxHeaderCount: defaultMaxHeaderCount,
@@ -39,4 +46,6 @@ export const defaultParserOptions: Readonly<{
   allowBareLF: false,
   allowObsFold: false,
   allowChunkSizeWhitespace: false,
+  allowUnsafeTargetChars: false,
+  allowNonHttpSchemes: false,
 });

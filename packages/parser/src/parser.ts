@@ -34,7 +34,20 @@ import {
   latin1,
 } from "./names.js";
 import { defaultParserOptions } from "./options.js";
-import { FIELD_OK, FIELD_VCHAR, HEX, QDTEXT, QUOTED_PAIR, TARGET, TARGET_START, TOKEN } from "./tables.js";
+import {
+  FIELD_OK,
+  FIELD_VCHAR,
+  HEX,
+  ORIGIN,
+  ORIGIN_LENIENT,
+  QDTEXT,
+  QUOTED_PAIR,
+  TARGET,
+  TARGET_LENIENT,
+  TARGET_START,
+  TOKEN,
+} from "./tables.js";
+import { hostError, pathQueryError } from "./uri.js";
 import type {
   HttpVersion,
   MessageHead,
@@ -168,6 +181,12 @@ class HttpParser implements Parser {
   readonly #allowBareLF: boolean;
   readonly #allowObsFold: boolean;
   readonly #allowChunkSizeWhitespace: boolean;
+  readonly #allowUnsafeTargetChars: boolean;
+  readonly #allowNonHttpSchemes: boolean;
+  /** TARGET, or TARGET_LENIENT under allowUnsafeTargetChars: the request-target's byte class. */
+  readonly #targetBytes: Uint8Array;
+  /** ORIGIN, or ORIGIN_LENIENT: the origin-form bytes the fast path takes without a look. */
+  readonly #originBytes: Uint8Array;
 
   #state = S_HEAD;
   #error: ParseError | null = null;
@@ -235,6 +254,10 @@ class HttpParser implements Parser {
     this.#allowBareLF = o.allowBareLF === true;
     this.#allowObsFold = o.allowObsFold === true;
     this.#allowChunkSizeWhitespace = o.allowChunkSizeWhitespace === true;
+    this.#allowUnsafeTargetChars = o.allowUnsafeTargetChars === true;
+    this.#allowNonHttpSchemes = o.allowNonHttpSchemes === true;
+    this.#targetBytes = this.#allowUnsafeTargetChars ? TARGET_LENIENT : TARGET;
+    this.#originBytes = this.#allowUnsafeTargetChars ? ORIGIN_LENIENT : ORIGIN;
   }
 
   get error(): ParseError | null {
@@ -614,9 +637,15 @@ class HttpParser implements Parser {
     const me = p;
     const ts = ++p;
     if (p >= n || buf[p] !== 0x2f) return -1; // origin-form only; others take the full path
-    // Four bytes per test while they last: one branch instead of four (benchmark: browser GET).
-    while (p + 4 <= n && (TARGET[buf[p]!]! & TARGET[buf[p + 1]!]! & TARGET[buf[p + 2]!]! & TARGET[buf[p + 3]!]!) !== 0) p += 4;
-    while (p < n && TARGET[buf[p]!] === 1) p++;
+    const origin = this.#originBytes;
+    for (;;) {
+      // Four bytes per test while they last: one branch instead of four (benchmark: browser GET).
+      while (p + 4 <= n && (origin[buf[p]!]! & origin[buf[p + 1]!]! & origin[buf[p + 2]!]! & origin[buf[p + 3]!]!) !== 0) p += 4;
+      while (p < n && origin[buf[p]!] === 1) p++;
+      // A pct-encoded triplet (RFC 3986 §2.1); anything else unusual takes the full path.
+      if (p + 2 < n && buf[p] === 0x25 && HEX[buf[p + 1]!] !== 0 && HEX[buf[p + 2]!] !== 0) p += 3;
+      else break;
+    }
     if (p >= n || buf[p] !== SP || p - ts > this.#maxTargetLength) return -1;
     // CONNECT takes only authority-form (RFC 9112 §3.2.3): the full path rejects "/...".
     if (me - i === 7 && buf[i] === 0x43 && knownMethod(buf, i, me) === "CONNECT") return -1;
@@ -810,6 +839,7 @@ class HttpParser implements Parser {
     } else if (this.#request) {
       // request-line: phase 0 method, 1 target, 2 version
       const maxTarget = this.#maxTargetLength;
+      const targetBytes = this.#targetBytes;
       for (; p < len; p++) {
         const c = line[p]!;
         if (ph === 0) {
@@ -820,7 +850,7 @@ class HttpParser implements Parser {
             continue;
           }
         } else if (ph === 1) {
-          if (TARGET[c] === 1 && p - this.#pMark < maxTarget && (p > this.#pMark || TARGET_START[c] === 1)) continue;
+          if (targetBytes[c] === 1 && p - this.#pMark < maxTarget && (p > this.#pMark || TARGET_START[c] === 1)) continue;
           if (c === SP && p > this.#pMark) {
             ph = 2;
             continue;
@@ -935,12 +965,13 @@ class HttpParser implements Parser {
     const ts = ++p;
     // RFC 9112 §3.2: every target form starts with '/', '*', a scheme or a host; a target
     // starting with anything else cannot be routed and hints at a desync.
-    if (p < e && TARGET[buf[p]!] === 1 && TARGET_START[buf[p]!] === 0) {
+    const targetBytes = this.#targetBytes;
+    if (p < e && targetBytes[buf[p]!] === 1 && TARGET_START[buf[p]!] === 0) {
       this.#fail("INVALID_TARGET", delta + p, "expected '/', '*', a scheme or an authority starting the request-target");
     }
     const tmax = ts + this.#maxTargetLength;
     for (; p < e; p++) {
-      if (TARGET[buf[p]!] === 0) break;
+      if (targetBytes[buf[p]!] === 0) break;
       if (p >= tmax) this.#fail("TARGET_TOO_LONG", delta + p, "expected a request-target within maxTargetLength");
     }
     if (p === e) {
@@ -950,7 +981,7 @@ class HttpParser implements Parser {
       return;
     }
     if (buf[p] !== SP) {
-      this.#badByte(buf, p, e, delta, complete, "INVALID_TARGET", "expected visible ASCII other than # (a fragment is never sent) in the request-target");
+      this.#badByte(buf, p, e, delta, complete, "INVALID_TARGET", "expected RFC 3986 URI characters other than # (a fragment is never sent) in the request-target");
       return;
     }
     if (p === ts) this.#fail("INVALID_REQUEST_LINE", delta + p, "expected exactly one SP before the request-target");
@@ -973,32 +1004,27 @@ class HttpParser implements Parser {
     const t0 = buf[ts]!;
     const connect = me - ms === 7 && knownMethod(buf, ms, me) === "CONNECT";
     if (connect) {
-      let colon = -1;
-      for (let q = ts; q < te; q++) if (buf[q] === COLON) colon = q;
-      if (t0 === 0x2f || t0 === 0x2a || colon <= ts) {
+      // authority-form = uri-host ":" port (RFC 9112 §3.2.3): no userinfo, path, query or
+      // fragment; "http://a:443" must not pass as host "http://a". The port follows the
+      // last ':' outside an IP-literal.
+      const target = latin1(buf, ts, te);
+      const colon = target.lastIndexOf(":");
+      const close = t0 === 0x5b ? target.indexOf("]") : -1;
+      if (t0 === 0x2f || t0 === 0x2a || colon <= 0 || colon < close) {
         this.#fail("INVALID_TARGET", delta + (colon < 0 ? te : ts), "expected host:port (authority-form) as the CONNECT target");
       }
       // RFC 9110 §9.3.6: "a server MUST reject a CONNECT request that targets an empty or
       // invalid port number"; port = 1*DIGIT here (an empty port is no port at all).
-      if (colon + 1 === te) this.#fail("INVALID_TARGET", delta + te, "expected a port after ':' in the CONNECT target");
-      for (let q = colon + 1; q < te; q++) {
-        const c = buf[q]!;
-        if (c < 0x30 || c > 0x39) this.#fail("INVALID_TARGET", delta + q, "expected digits for the port of the CONNECT target");
-      }
-      // authority-form = uri-host ":" port (RFC 9112 §3.2.3): no userinfo, path, query or
-      // fragment; "http://a:443" must not pass as host "http://a". Brackets only around
-      // an IP-literal host.
-      const literal = t0 === 0x5b;
-      if (literal && buf[colon - 1] !== 0x5d) this.#fail("INVALID_TARGET", delta + colon, "expected ']' closing the IP-literal of the CONNECT target");
-      for (let q = literal ? ts + 1 : ts; q < (literal ? colon - 1 : colon); q++) {
-        const c = buf[q]!;
-        if (c === 0x2f || c === 0x3f || c === 0x23 || c === 0x40 || c === 0x5b || c === 0x5d || (!literal && c === COLON)) {
-          this.#fail("INVALID_TARGET", delta + q, "expected only host characters before the port of the CONNECT target");
-        }
-      }
+      if (colon + 1 === target.length) this.#fail("INVALID_TARGET", delta + te, "expected a port after ':' in the CONNECT target");
+      const bad = hostError(target, 0, target.length);
+      if (bad >= 0) this.#fail("INVALID_TARGET", delta + ts + bad, "expected uri-host \":\" port (RFC 3986 host characters, digits for the port) as the CONNECT target");
       return;
     }
-    if (t0 === 0x2f) return;
+    if (t0 === 0x2f) {
+      const bad = pathQueryError(buf, ts, te, this.#allowUnsafeTargetChars);
+      if (bad >= 0) this.#fail("INVALID_TARGET", delta + bad, "expected '%' to start a pct-encoded octet and no '[' or ']' in the path or query");
+      return;
+    }
     if (t0 === 0x2a) {
       if (te !== ts + 1) this.#fail("INVALID_TARGET", delta + ts + 1, "expected SP after the asterisk-form target");
       // RFC 9112 §3.2.4: the asterisk-form is only used for a server-wide OPTIONS; "GET *"
@@ -1020,7 +1046,15 @@ class HttpParser implements Parser {
       break;
     }
     if (q === te || buf[q] !== COLON) this.#fail("INVALID_TARGET", delta + q, "expected ':' after the scheme of an absolute-form target");
-    if (isHttpScheme(buf, ts, q)) this.#httpAuthority(buf, q + 1, te, delta);
+    if (isHttpScheme(buf, ts, q)) {
+      this.#httpAuthority(buf, q + 1, te, delta);
+      return;
+    }
+    // A server is asked for its own http(s) resources; another scheme in the request line
+    // only makes sense to a forward proxy, which opts in (llhttp refuses them too).
+    if (!this.#allowNonHttpSchemes) this.#fail("INVALID_TARGET", delta + ts, "expected an http or https URI in absolute-form (allowNonHttpSchemes admits others)");
+    const bad = pathQueryError(buf, q + 1, te, true);
+    if (bad >= 0) this.#fail("INVALID_TARGET", delta + bad, "expected '%' to start a pct-encoded octet");
   }
 
   /**
@@ -1035,11 +1069,16 @@ class HttpParser implements Parser {
     const as = p + 2;
     let ae = as;
     while (ae < te && buf[ae] !== 0x2f && buf[ae] !== 0x3f) ae++;
-    // userinfo is deprecated in http URIs (RFC 9110 §4.2.4) but still grammar; the host
-    // follows the last '@'.
-    let hs = as;
-    for (let k = as; k < ae; k++) if (buf[k] === 0x40) hs = k + 1;
-    if (hs === ae || buf[hs] === COLON) this.#fail("INVALID_TARGET", delta + hs, "expected a non-empty host in the http(s) URI");
+    const authority = latin1(buf, as, ae);
+    // RFC 9110 §4.2.4: a recipient SHOULD treat userinfo in an http(s) URI as an error: it
+    // is how phishing obscures the authority, and parsers disagree on where it ends.
+    const at = authority.indexOf("@");
+    if (at >= 0) this.#fail("INVALID_TARGET", delta + as + at, "expected no userinfo ('@') in the authority of an http(s) URI");
+    if (ae === as || buf[as] === COLON) this.#fail("INVALID_TARGET", delta + as, "expected a non-empty host in the http(s) URI");
+    const bad = hostError(authority, 0, authority.length);
+    if (bad >= 0) this.#fail("INVALID_TARGET", delta + as + bad, "expected uri-host [\":\" port] as the authority of the http(s) URI");
+    const badPath = pathQueryError(buf, ae, te, this.#allowUnsafeTargetChars);
+    if (badPath >= 0) this.#fail("INVALID_TARGET", delta + badPath, "expected '%' to start a pct-encoded octet and no '[' or ']' in the path or query");
   }
 
   /**
@@ -1248,9 +1287,15 @@ class HttpParser implements Parser {
           }
           break;
         }
-        case HEADER_HOST:
+        case HEADER_HOST: {
           if (++hosts > 1) this.#fail("DUPLICATE_HOST", off, "expected exactly one Host field");
+          // RFC 9112 §3.2: "A server MUST respond with a 400 (Bad Request) status code to any
+          // HTTP/1.1 request message that ... contains ... a Host header field with an invalid
+          // field value"; Host = uri-host [ ":" port ] (RFC 9110 §7.2).
+          const bad = request ? hostError(value, 0, value.length) : -1;
+          if (bad >= 0) this.#fail("INVALID_HOST", off + bad, "expected uri-host [\":\" port] as the Host value");
           break;
+        }
         case HEADER_TRANSFER_ENCODING: {
           const bad = scanCodings(value, te);
           if (bad >= 0) this.#fail("INVALID_TRANSFER_ENCODING", off + bad, "expected a list of transfer codings with chunked at most once and without parameters");
@@ -1261,7 +1306,8 @@ class HttpParser implements Parser {
           conn |= connectionTokens(value);
           break;
         case HEADER_UPGRADE:
-          hasUpgrade = true;
+          // Upgrade = #protocol (RFC 9110 §7.8): a list of empty members offers nothing.
+          if (hasListMember(value)) hasUpgrade = true;
           break;
         case HEADER_EXPECT:
           if (equalsLower(value, 0, value.length, "100-continue")) expectContinue = true;
@@ -1271,6 +1317,12 @@ class HttpParser implements Parser {
     const version = this.#version;
     let chunked = false;
     let keepAlive = version === "1.1" ? (conn & CONN_CLOSE) === 0 : (conn & CONN_KEEP_ALIVE) !== 0 && (conn & CONN_CLOSE) === 0;
+    if (request && this.#method === "CONNECT" && (teOffset >= 0 || contentLength > 0)) {
+      // RFC 9110 §9.3.6: "A CONNECT request message does not have content." Reading one would
+      // take tunnel bytes as a body and the rest as HTTP, where llhttp (and a proxy in
+      // front) hands everything after the head to the tunnel: a desync either way.
+      this.#fail("CONNECT_WITH_CONTENT", teOffset >= 0 ? teOffset : clOffset, "expected no Content-Length above 0 and no Transfer-Encoding in a CONNECT request");
+    }
     if (teOffset >= 0) {
       if (request) {
         // RFC 9112 §6.1: a server MAY reject TE in 1.0 (it predates chunked; smuggling risk).
@@ -1313,7 +1365,9 @@ class HttpParser implements Parser {
       contentLength,
       chunked,
       keepAlive,
-      request ? (hasUpgrade && (conn & CONN_UPGRADE) !== 0) || this.#method === "CONNECT" : this.#status === 101,
+      // RFC 9110 §7.8: "A server MUST ignore an Upgrade header field that is received in an
+      // HTTP/1.0 request." CONNECT asks for a tunnel in any version (§9.3.6).
+      request ? (version === "1.1" && hasUpgrade && (conn & CONN_UPGRADE) !== 0) || this.#method === "CONNECT" : this.#status === 101,
       // RFC 9110 §10.1.1: a server MUST ignore 100-continue in an HTTP/1.0 request.
       request && expectContinue && version === "1.1",
     );
@@ -1574,6 +1628,15 @@ function scanCodings(v: string, st: CodingState): number {
   if (elements === 0) return 0;
   st.any = true;
   return -1;
+}
+
+/** True when the list value v has a member: a byte other than OWS and ',' (RFC 9110 §5.6.1). */
+function hasListMember(v: string): boolean {
+  for (let k = 0; k < v.length; k++) {
+    const c = v.charCodeAt(k);
+    if (c !== SP && c !== HTAB && c !== COMMA) return true;
+  }
+  return false;
 }
 
 /** True when v[s, e) equals `lower` ASCII-case-insensitively (`lower` is lower-case letters and '-'). */

@@ -20,13 +20,58 @@ export const TOKEN: Uint8Array = table((t) => {
 });
 
 /**
- * request-target bytes we accept: visible ASCII 0x21-0x7E (RFC 9112 §3.2) except '#': a
- * fragment is never part of a request-target (RFC 9112 §3.2, RFC 9110 §4.2.5 "fragment
- * ... not sent"), and a recipient that cut the target at '#' would route a different path.
+ * request-target bytes (RFC 9112 §3.2 over RFC 3986 §2): unreserved, sub-delims, '%' and
+ * the gen-delims ':' '/' '?' '@' '[' ']'. Not '#' (a fragment is never part of a
+ * request-target, RFC 9110 §4.2.5) and none of the bytes RFC 3986 leaves out of URIs
+ * altogether: SP, CTLs, DEL, obs-text and `"` `<` `>` `\` `^` `` ` `` `{` `|` `}`. A
+ * recipient that maps `\` to `/` (as WHATWG URL parsers do) or lets it end a host reads a
+ * different target than we do (host confusion: `http://good.example\@evil.example/`).
+ * Where in the target '[', ']' and '%' may stand is the form check's business.
  */
 export const TARGET: Uint8Array = table((t) => {
-  for (let c = 0x21; c <= 0x7e; c++) t[c] = 1;
-  t[0x23] = 0;
+  for (let c = 0x30; c <= 0x39; c++) t[c] = 1;
+  for (let c = 0x41; c <= 0x5a; c++) t[c] = 1;
+  for (let c = 0x61; c <= 0x7a; c++) t[c] = 1;
+  for (const ch of "-._~!$&'()*+,;=%:/?@[]") t[ch.charCodeAt(0)] = 1;
+});
+
+/**
+ * The bytes of an origin-form target (RFC 9112 §3.2.1: absolute-path [ "?" query ]) that
+ * need no further look: pchar, '/' and '?' without '%' (which must start a pct-encoded
+ * triplet) and without '[' ']' (gen-delims allowed in an IP-literal host only).
+ */
+export const ORIGIN: Uint8Array = table((t) => {
+  for (let c = 0; c < 256; c++) t[c] = TARGET[c]!;
+  t[0x25] = 0;
+  t[0x5b] = 0;
+  t[0x5d] = 0;
+});
+
+/**
+ * TARGET plus the bytes the opt-in `allowUnsafeTargetChars` admits in the path and query:
+ * '{' '}' '|' '^' '`' (and '[' ']' anywhere), which WHATWG URL serializers (browsers,
+ * `fetch`) leave unencoded. Never `\` `"` `<` `>` (host confusion, quoting).
+ */
+export const TARGET_LENIENT: Uint8Array = table((t) => {
+  for (let c = 0; c < 256; c++) t[c] = TARGET[c]!;
+  for (const ch of "{}|^`") t[ch.charCodeAt(0)] = 1;
+});
+
+/** ORIGIN plus the bytes `allowUnsafeTargetChars` admits: '[' ']' '{' '}' '|' '^' '`'. */
+export const ORIGIN_LENIENT: Uint8Array = table((t) => {
+  for (let c = 0; c < 256; c++) t[c] = ORIGIN[c]!;
+  for (const ch of "[]{}|^`") t[ch.charCodeAt(0)] = 1;
+});
+
+/**
+ * reg-name bytes of a host (RFC 3986 §3.2.2): unreserved and sub-delims ('%' starts a
+ * pct-encoded triplet and is checked apart).
+ */
+export const REG_NAME: Uint8Array = table((t) => {
+  for (let c = 0x30; c <= 0x39; c++) t[c] = 1;
+  for (let c = 0x41; c <= 0x5a; c++) t[c] = 1;
+  for (let c = 0x61; c <= 0x7a; c++) t[c] = 1;
+  for (const ch of "-._~!$&'()*+,;=") t[ch.charCodeAt(0)] = 1;
 });
 
 /**

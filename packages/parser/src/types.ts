@@ -77,6 +77,17 @@ export interface ParserOptions {
   allowObsFold?: boolean;
   /** Leniency: accept SP/HTAB between a chunk size and its CRLF or `;`. Risk: smuggling. */
   allowChunkSizeWhitespace?: boolean;
+  /**
+   * Leniency: accept `[` `]` `{` `}` `|` `^` `` ` `` in the path and query of a request-target,
+   * which browsers and `fetch` send unencoded though RFC 3986 excludes them. Never `\`, `"`,
+   * `<`, `>`, and never in a host. Risk: a peer that decodes or rewrites them routes differently.
+   */
+  allowUnsafeTargetChars?: boolean;
+  /**
+   * Opt-in for forward proxies: accept an absolute-form target whose scheme is not `http` or
+   * `https` (e.g. `ftp://`). By default such a target is `INVALID_TARGET`, as in llhttp.
+   */
+  allowNonHttpSchemes?: boolean;
 }
 
 /** A push parser for one byte stream. */
@@ -138,6 +149,8 @@ export type ParseErrorCode =
   | "TRAILER_TOO_LARGE" // [431] trailer section over the limit
   | "MISSING_HOST" // [400] HTTP/1.1 request without Host
   | "DUPLICATE_HOST" // [400] more than one Host
+  | "INVALID_HOST" // [400] a Host value that is not uri-host [":" port] (RFC 9110 §7.2)
+  | "CONNECT_WITH_CONTENT" // [400] a CONNECT request with Content-Length > 0 or Transfer-Encoding (RFC 9110 §9.3.6)
   | "HEAD_TOO_LARGE" // [431] head over maxHeadSize
   | "TOO_MANY_HEADERS" // [431] more fields than maxHeaderCount
   | "TARGET_TOO_LONG" // [414] request-target over maxTargetLength

@@ -47,6 +47,8 @@ const statuses: Record<ParseErrorCode, number> = {
   TRAILER_TOO_LARGE: 431,
   MISSING_HOST: 400,
   DUPLICATE_HOST: 400,
+  INVALID_HOST: 400,
+  CONNECT_WITH_CONTENT: 400,
   HEAD_TOO_LARGE: 431,
   TOO_MANY_HEADERS: 431,
   TARGET_TOO_LONG: 414,
@@ -58,7 +60,7 @@ const statuses: Record<ParseErrorCode, number> = {
 describe("defaults", () => {
   it("exports the documented limits", () => {
     expect(defaultMaxHeadSize).toBe(16384);
-    expect(defaultMaxHeaderCount).toBe(100);
+    expect(defaultMaxHeaderCount).toBe(2000);
     expect(defaultMaxTargetLength).toBe(8192);
     expect(defaultMaxChunkExtensionSize).toBeGreaterThan(0);
     expect(defaultMaxChunkExtensionSize).toBeLessThanOrEqual(65536);
@@ -74,7 +76,7 @@ describe("defaults", () => {
       maxChunkExtensionSize: defaultMaxChunkExtensionSize,
       maxTrailerSize: defaultMaxTrailerSize,
     });
-    for (const key of ["allowBareLF", "allowObsFold", "allowChunkSizeWhitespace"] as const) {
+    for (const key of ["allowBareLF", "allowObsFold", "allowChunkSizeWhitespace", "allowUnsafeTargetChars", "allowNonHttpSchemes"] as const) {
       expect(defaultParserOptions[key] ?? false, key).toBe(false);
     }
   });

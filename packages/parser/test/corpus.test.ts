@@ -21,7 +21,7 @@ for (const [group, cases] of Object.entries(caseGroups)) {
 }
 
 describe("leniency only widens", () => {
-  const everyLeniency = { allowBareLF: true, allowObsFold: true, allowChunkSizeWhitespace: true };
+  const everyLeniency = { allowBareLF: true, allowObsFold: true, allowChunkSizeWhitespace: true, allowUnsafeTargetChars: true, allowNonHttpSchemes: true };
   const strictValid = allCases.filter((c) => c.options === undefined && !isErrorExpectation(c.expect));
   it.each(strictValid.map((c) => [c.name, c] as const))("reads %s the same with every leniency on", (_name, c) => {
     const report = runAllSplits(c.kind, c.input, { ...flagsOf(c), options: everyLeniency }, 5);

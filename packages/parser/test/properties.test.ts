@@ -8,7 +8,7 @@ import { escapeBytes, formatFields, runChunks, splitAt } from "./harness.ts";
 import { nativeMethods, runLlhttp } from "./llhttp-peer.ts";
 
 const TCHAR = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-const PCHAR = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@%/";
+const PCHAR = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@/?";
 const chars = (alphabet: string, min: number, max: number): fc.Arbitrary<string> =>
   fc.array(fc.constantFrom(...alphabet), { minLength: min, maxLength: max }).map((a) => a.join(""));
 
@@ -41,8 +41,12 @@ const framing: fc.Arbitrary<Framing> = fc.oneof(
 const method = fc.oneof({ weight: 3, arbitrary: fc.constantFrom("GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "PROPFIND", "M-SEARCH") }, { weight: 1, arbitrary: token });
 const request = fc.record({
   method,
-  target: chars(PCHAR, 0, 30).map((p) => `/${p}`),
-  host: chars("abcdefghijklmnopqrstuvwxyz0123456789.-:", 0, 20),
+  // pchar, '/' and '?' (RFC 3986 §3.3-3.4), with '%' only as a pct-encoded triplet.
+  target: fc
+    .array(fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...PCHAR) }, { weight: 1, arbitrary: fc.constantFrom("%20", "%2F", "%e9", "%7E") }), { maxLength: 30 })
+    .map((a) => `/${a.join("")}`),
+  // uri-host [ ":" port ] (RFC 9110 §7.2); empty is allowed.
+  host: fc.tuple(chars("abcdefghijklmnopqrstuvwxyz0123456789.-", 0, 20), fc.option(chars("0123456789", 0, 5))).map(([h, port]) => (port === null ? h : `${h}:${port}`)),
   fields: fc.array(field, { maxLength: 8 }),
   framing,
 });

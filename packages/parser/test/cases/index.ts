@@ -3,6 +3,7 @@ import type { Case } from "../harness.ts";
 import { connectionCases } from "./connection.ts";
 import { framingCases } from "./framing.ts";
 import { headerCases } from "./headers.ts";
+import { holeCases } from "./holes.ts";
 import { llhttpCases } from "./llhttp-ported.ts";
 import { requestLineCases } from "./request-line.ts";
 import { responseCases } from "./responses.ts";
@@ -16,6 +17,7 @@ export const caseGroups: Record<string, Case[]> = {
   "connection and limits": connectionCases,
   smuggling: smugglingCases,
   "ported from llhttp": llhttpCases,
+  "holes a differential fuzz found": holeCases,
 };
 
 export const allCases: Case[] = Object.values(caseGroups).flat();
