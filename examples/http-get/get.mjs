@@ -263,9 +263,9 @@ class Connection {
       }
     } catch (error) {
       if (isParseError(error)) {
-        this.#fail(`cannot parse the response: ${error.code}: ${error.message}`);
+        this.#fail(`cannot parse the response: ${error.code}: ${error.message}`, true);
       } else if (error instanceof UnexpectedResponse) {
-        this.#fail(error.message);
+        this.#fail(error.message, true);
       } else throw error;
       return;
     }
@@ -322,7 +322,7 @@ class Connection {
       this.#parser.finish();
     } catch (error) {
       if (!isParseError(error)) throw error;
-      this.#fail("the connection closed in the middle of a response");
+      this.#fail("the connection closed in the middle of a response", true);
       return;
     }
     this.#socket.destroy();
@@ -341,11 +341,17 @@ class Connection {
     this.#pump();
   }
 
-  /** Fails every request in flight with one reason (each prints its own line). */
-  #fail(reason) {
+  /**
+   * Fails every request in flight (each prints its own line): all with `reason` when the
+   * connection itself failed, or with `reason` for the response being read and a pointer to
+   * it for those behind it (`responseFailed`).
+   */
+  #fail(reason, responseFailed = false) {
     this.#closed = true;
     this.#socket.destroy();
-    for (const job of this.#inflight) job.error ??= reason;
+    for (const [index, job] of this.#inflight.entries()) {
+      job.error ??= index > 0 && responseFailed ? "not answered: the response before it on the connection failed" : reason;
+    }
     this.#inflight = [];
     this.#pump();
   }

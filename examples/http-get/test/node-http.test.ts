@@ -181,7 +181,7 @@ describe("connections", () => {
     );
     try {
       const base = `http://127.0.0.1:${server.port}`;
-      const result = await get(["--pipeline", "3", "--timeout", "10", `${base}/a`, `${base}/b`, `${base}/c`]);
+      const result = await get(["--pipeline", "3", "--timeout", "5", `${base}/a`, `${base}/b`, `${base}/c`]);
       expect(result.stderr).toBe("");
       expect(result.code).toBe(0);
       expect(result.stdout.toString()).toBe("0\n1\n2\n");
@@ -239,6 +239,46 @@ describe("raw servers: close-delimited bodies and broken peers", () => {
     }
   });
 
+  it("sends again what a server left unanswered when it closed after a response without saying so", async () => {
+    // As a keep-alive timeout does: the answer announces no close, then the connection ends.
+    const server = await startRawServer((socket) => readRequests(socket, (head) => socket.end(`HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n${head.split(" ")[1]!.slice(1)}\n`)));
+    try {
+      const base = `http://127.0.0.1:${server.port}`;
+      const result = await get(["--pipeline", "3", `${base}/a`, `${base}/b`, `${base}/c`]);
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      expect(result.stdout.toString()).toBe("a\nb\nc\n");
+      expect(server.connections()).toBe(3);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("opens a new connection after an HTTP/1.0 response without keep-alive", async () => {
+    const server = await startRawServer((socket) => readRequests(socket, () => socket.write("HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nok\n")));
+    try {
+      const base = `http://127.0.0.1:${server.port}`;
+      const result = await get([`${base}/a`, `${base}/b`]);
+      expect(result.code).toBe(0);
+      expect(result.stdout.toString()).toBe("ok\nok\n");
+      expect(server.connections()).toBe(2);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("gives up with one line on a server that never answers (--timeout)", async () => {
+    const server = await startRawServer(() => {});
+    try {
+      const url = `http://127.0.0.1:${server.port}/`;
+      const result = await get(["--timeout", "0.5", url]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(`get: ${url}: no answer from 127.0.0.1:${server.port} within 0.5 s\n`);
+    } finally {
+      await server.close();
+    }
+  });
+
   it("prints one line and exits 1 for a connection refused", async () => {
     const port = await freePort();
     const result = await get([`http://127.0.0.1:${port}/`]);
@@ -278,10 +318,13 @@ describe("raw servers: close-delimited bodies and broken peers", () => {
     const server = await startRawServer((socket) => readRequests(socket, () => socket.end("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabcde")));
     try {
       const url = `http://127.0.0.1:${server.port}/`;
-      const result = await get([url]);
+      const result = await get(["--pipeline", "2", url, `${url}next`]);
       expect(result.code).toBe(1);
       expect(result.stdout.toString()).toBe("abcde");
-      expect(result.stderr).toBe(`get: ${url}: the connection closed in the middle of a response\n`);
+      expect(result.stderr).toBe(
+        `get: ${url}: the connection closed in the middle of a response\n` +
+          `get: ${url}next: not answered: the response before it on the connection failed\n`,
+      );
     } finally {
       await server.close();
     }
