@@ -222,11 +222,12 @@ class Connection {
    * error, or when the connection ended with some unanswered that may be retried: those
    * are put back at the front of the queue.
    * @param {Job[]} queue
+   * @returns {Promise<void>}
    */
   run(queue) {
     this.#queue = queue;
     return new Promise((resolve) => {
-      this.#settle = resolve;
+      this.#settle = () => resolve();
       this.#pump();
     });
   }
