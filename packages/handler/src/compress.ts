@@ -230,11 +230,15 @@ function rewriteHeaders(pairs: HeaderPairs, coding: ContentCoding | null, compre
         out.push([pair[0], tag.startsWith("W/") ? tag : `W/${tag}`]);
         continue;
       }
-    } else if (coding !== null && lower === "etag") {
-      // A 304 for a representation that would have been compressed carries the ETag the 200 did.
-      const tag = String(pair[1]);
-      out.push([pair[0], tag.startsWith("W/") ? tag : `W/${tag}`]);
-      continue;
+    } else if (coding !== null) {
+      // A 304 standing for a compressed 200 (RFC 9110 §15.4.5): that 200's ETag, and no
+      // Content-Length, which would have to equal the compressed length (§8.6).
+      if (lower === "content-length" || lower === "accept-ranges") continue;
+      if (lower === "etag") {
+        const tag = String(pair[1]);
+        out.push([pair[0], tag.startsWith("W/") ? tag : `W/${tag}`]);
+        continue;
+      }
     }
     out.push(pair);
   }
@@ -561,7 +565,10 @@ async function wrapWhole(request: HttpRequest, response: WholeResponse, settings
   const body = response.body;
   const verdict = judge(request, response, pairs, knownLength(response, pairs, body), settings);
   if (!verdict.varies) return response;
-  if (!verdict.compress) return { ...response, headers: rewriteHeaders(pairs, verdict.coding, false) };
+  if (!verdict.compress) {
+    const headers = rewriteHeaders(pairs, verdict.coding, false);
+    return verdict.coding === null ? { ...response, headers } : withoutLength(response, headers);
+  }
   const coding = verdict.coding!;
   const headers = rewriteHeaders(pairs, coding, true);
   if (typeof body === "string" || body instanceof Uint8Array) {
@@ -613,7 +620,8 @@ function wrapIterable(request: HttpRequest, component: AsyncIterable<unknown>, s
       }
       if (!verdict.compress) {
         rest = inner;
-        return { done: false, value: { ...head, headers: rewriteHeaders(pairs, verdict.coding, false) } };
+        const headers = rewriteHeaders(pairs, verdict.coding, false);
+        return { done: false, value: verdict.coding === null ? { ...head, headers } : withoutLength(head, headers) };
       }
       const coding = verdict.coding!;
       const headers = rewriteHeaders(pairs, coding, true);

@@ -1,8 +1,9 @@
 // compress(): what a client sees, through the real lifecycle (inject), decoded with node:zlib
 // and compared byte for byte with the identity body.
+import * as zlib from "node:zlib";
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { compress, defaultCompressible, inject } from "@k/handler";
+import { compress, defaultCompressible, inject, isCodingAvailable } from "@k/handler";
 import type { HandlerResult, HttpRequest, RequestHandler } from "@k/handler";
 
 // Text that compresses well but not trivially: words from a small vocabulary in a seeded order.
@@ -57,6 +58,28 @@ describe("compress: codings", () => {
       expect(decode(coding, res.body).toString()).toBe(BODY);
     });
   }
+
+  it("sends zstd where the running Node has it, identity where it does not", async () => {
+    const streamed = compress(async function* () {
+      yield { status: 200, headers: { "content-type": "text/plain" } };
+      for (let i = 0; i < 4; i++) yield BODY.slice(i * 5000, (i + 1) * 5000);
+    } as RequestHandler, { encodings: ["zstd"] });
+    const whole = await inject(compress(html(), { encodings: ["zstd"] }), { headers: ae("zstd") });
+    const parts = await inject(streamed, { headers: ae("zstd") });
+    const decompress = (zlib as unknown as { zstdDecompressSync?: (b: Uint8Array) => Buffer }).zstdDecompressSync;
+    if (!isCodingAvailable("zstd") || decompress === undefined) {
+      console.log(`zstd not tested: node ${process.version} has no zlib.createZstdCompress (Node 22.15+ / 23.8+); checked that identity is sent instead`);
+      for (const res of [whole, parts]) {
+        expect(res.headers.get("content-encoding")).toBeNull();
+        expect(res.text()).toBe(BODY);
+      }
+      return;
+    }
+    for (const res of [whole, parts]) {
+      expect(res.headers.get("content-encoding")).toBe("zstd");
+      expect(decompress(res.body).toString()).toBe(BODY);
+    }
+  });
 
   it("sends identity, with Vary, when the client accepts no offered coding", async () => {
     const res = await inject(compress(html()), { headers: ae("compress, identity") });
@@ -233,7 +256,7 @@ describe("compress: Vary, ETag, 304, HEAD", () => {
     // A component that compares If-None-Match weakly (RFC 9110 §13.1.2), as it must.
     const component: RequestHandler = (req) => {
       const inm = req.headers.get("if-none-match");
-      if (inm !== null && inm.replace(/^W\//, "") === '"v1"') return { status: 304, headers: { etag: '"v1"' } };
+      if (inm !== null && inm.replace(/^W\//, "") === '"v1"') return { status: 304, length: BODY.length, headers: { etag: '"v1"' } };
       return { status: 200, headers: { "content-type": "text/html", etag: '"v1"' }, body: BODY };
     };
     const first = await inject(compress(component), { headers: ae("gzip") });
@@ -241,6 +264,8 @@ describe("compress: Vary, ETag, 304, HEAD", () => {
     expect(tag).toBe('W/"v1"');
     const second = await inject(compress(component), { headers: { ...ae("gzip"), "if-none-match": tag } });
     expect(second.status).toBe(304);
+    // The identity length would contradict the compressed 200's (RFC 9110 §8.6).
+    expect(second.headers.get("content-length")).toBeNull();
     expect(second.headers.get("etag")).toBe(tag);
     expect(second.headers.get("vary")).toBe("Accept-Encoding");
     expect(second.headers.get("content-encoding")).toBeNull();
