@@ -5,7 +5,12 @@
  * Dispatch is written out instead of using @k/handler's createRouter because the contract
  * mixes two rules: /echo matches any path that starts with it ("/echoX" too), while /hello,
  * /stream and /upload match their exact path only, so "/upload.html" stays a static file.
+ *
+ * Compression (unless `compress: false`): @k/handler's compress() around everything, with its
+ * defaults (text types, 1 KiB threshold); /stream, whose bytes are application/octet-stream,
+ * is compressed when the client asks and flushed after every part.
  */
+import { compress } from "@k/handler";
 import type { HttpRequest, RequestHandler, WholeResponse } from "@k/handler";
 import { createEchoHandler, defaultMaxEchoBodySize } from "./echo.js";
 import { methodNotAllowed, plainText } from "./responses.js";
@@ -20,6 +25,8 @@ export interface DemoHandlerOptions {
   root: string;
   /** Largest body /echo accepts (413 beyond). Default 16 MiB. */
   maxEchoBodySize?: number;
+  /** Compress responses (gzip, br, deflate, zstd) and serve precompressed `.br`/`.gz` siblings. Default true. */
+  compress?: boolean;
 }
 
 // One response object for every /hello: @k/handler copies what it needs and never writes to
@@ -62,8 +69,12 @@ function hello(request: HttpRequest): DemoResult {
  */
 export function createDemoHandler(options: DemoHandlerOptions): RequestHandler {
   const echo = createEchoHandler(options.maxEchoBodySize ?? defaultMaxEchoBodySize);
-  const files = createStaticHandler({ root: options.root });
-  return (request) => {
+  const compressing = options.compress ?? true;
+  const files = createStaticHandler({ root: options.root, precompressed: compressing });
+  // The pattern bytes of /stream are labelled octet-stream but compress well; each part is
+  // flushed so that a client sees the stream progress (the endpoint exists to show streaming).
+  const stream = compressing ? compress(handleStream, { compressible: () => true, flush: "part" }) : handleStream;
+  const handler: RequestHandler = (request) => {
     // RFC 9110 §9.3.7: `OPTIONS *` asks about the server itself, which is up and answers.
     // Resources keep the contract's answers (405 for OPTIONS, except under /echo).
     if (request.target === "*") {
@@ -76,7 +87,7 @@ export function createDemoHandler(options: DemoHandlerOptions): RequestHandler {
         return hello(request);
       case "/stream":
         if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed(GET_HEAD);
-        return handleStream(request);
+        return stream(request);
       case "/upload":
         if (request.method !== "POST" && request.method !== "PUT") return methodNotAllowed(POST_PUT);
         return handleUpload(request);
@@ -84,4 +95,7 @@ export function createDemoHandler(options: DemoHandlerOptions): RequestHandler {
         return files(request);
     }
   };
+  // The outer compress() leaves /stream as the inner one made it: its type is not text, and
+  // a compressed /stream already has its Content-Encoding.
+  return compressing ? compress(handler) : handler;
 }

@@ -21,6 +21,8 @@ export interface DemoCliOptions {
   /** Access log format, or null for no access log. */
   log: LogFormat | null;
   quiet: boolean;
+  /** Compress responses and serve precompressed siblings (`--no-compress`: false). */
+  compress: boolean;
   help: boolean;
 }
 
@@ -52,6 +54,7 @@ Options:
       --workers <n>   processes to serve with, through node:cluster (default: ${defaultWorkers})
       --log <format>  access log on stdout: clf (Common Log Format) or json (default: none)
       --quiet         print neither the startup line nor an access log
+      --no-compress   send every response uncompressed (default: gzip/br/... for text types)
   -h, --help          show this help and exit
 `;
 
@@ -103,6 +106,7 @@ export function parseCliArgs(
         workers: { type: "string" },
         log: { type: "string" },
         quiet: { type: "boolean" },
+        "no-compress": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -119,6 +123,7 @@ export function parseCliArgs(
     workers: defaultWorkers,
     log: null,
     quiet: values.quiet === true,
+    compress: values["no-compress"] !== true,
     help: values.help === true,
   };
   if (options.help) return { ok: true, options };

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   let server: Server;
   try {
     server = await serve({
-      handler: createDemoHandler({ root }),
+      handler: createDemoHandler({ root, compress: options.compress }),
       port: options.port,
       host: options.host,
       workers: options.workers,

@@ -7,14 +7,22 @@
  *
  * Files are streamed from an open handle in bounded pieces (64 KiB reads), one piece per
  * request of the connection, so memory is bounded for any file size. No directory listings,
- * no multipart ranges (a multi-range request gets the whole file with 200), no compression.
+ * no multipart ranges (a multi-range request gets the whole file with 200).
+ *
+ * Precompressed siblings (`app.js.br`, `app.js.gz`, made by the site's build): with
+ * `precompressed`, a GET or HEAD without Range whose Accept-Encoding takes br or gzip gets the
+ * sibling's bytes with `Content-Encoding`, the original's Content-Type and the sibling's own
+ * validators; every response for a file that has siblings says `Vary: Accept-Encoding`. Range
+ * requests are always served from the identity file. Compressing on the fly is not done here
+ * but by @k/handler's compress() around the whole demo handler.
  */
 import { open, realpath, stat } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import type { Stats } from "node:fs";
 import { extname, join, relative, sep } from "node:path";
 import mime from "mime-types";
-import type { HttpRequest, ResponseHead, WholeResponse } from "@k/handler";
+import { negotiateEncoding } from "@k/handler";
+import type { ContentCoding, HttpRequest, ResponseHead, WholeResponse } from "@k/handler";
 import { createETag, evaluatePreconditions, formatHttpDate, ifRangeAllows, parseRange } from "./conditional.js";
 import { htmlError, methodNotAllowed, plainText } from "./responses.js";
 import type { DemoResult } from "./responses.js";
@@ -27,6 +35,47 @@ export const staticReadSize: number = 64 * 1024;
 export interface StaticOptions {
   /** The directory to serve. */
   root: string;
+  /** Serve `<file>.br` / `<file>.gz` to clients that accept them. Default true. */
+  precompressed?: boolean;
+}
+
+/** The precompressed siblings looked for, in the server's preference order, with their suffix. */
+const SIBLINGS: readonly (readonly [ContentCoding, string])[] = [
+  ["br", ".br"],
+  ["gzip", ".gz"],
+];
+const SIBLING_CODINGS: readonly ContentCoding[] = SIBLINGS.map(([coding]) => coding);
+// A request for a sibling itself (`app.js.gz`) is served as that file, not looked up again.
+const SIBLING_SUFFIX = /\.(?:br|gz)$/;
+
+/** A precompressed sibling chosen for a request. */
+interface Sibling {
+  coding: ContentCoding;
+  real: string;
+  stats: Stats;
+}
+
+/**
+ * The sibling of `real` to serve, or null; `vary` is true when `real` has any sibling (the
+ * answer then depends on Accept-Encoding, whichever file is sent). Siblings are checked like
+ * the file itself: real path inside the root, no dotfile, a regular file.
+ */
+async function findSibling(root: string, real: string, request: HttpRequest): Promise<{ sibling: Sibling | null; vary: boolean }> {
+  const present: Sibling[] = [];
+  for (const [coding, suffix] of SIBLINGS) {
+    const path = await realInside(root, real + suffix);
+    if (path === null) continue;
+    const stats = await statOrNull(path);
+    if (stats !== null && stats.isFile()) present.push({ coding, real: path, stats });
+  }
+  if (present.length === 0) return { sibling: null, vary: false };
+  // RFC 9110 §14.2: ranges are served from the identity file only, so a Range request gets it.
+  if (request.method === "GET" && request.headers.has("range")) return { sibling: null, vary: true };
+  const coding = negotiateEncoding(
+    request.headers.get("accept-encoding"),
+    SIBLING_CODINGS.filter((c) => present.some((p) => p.coding === c)),
+  );
+  return { sibling: present.find((p) => p.coding === coding) ?? null, vary: true };
 }
 
 const STATIC_METHODS = ["GET", "HEAD"] as const;
@@ -78,6 +127,7 @@ async function realInside(root: string, path: string): Promise<string | null> {
  * const files = createStaticHandler({ root: "./public" });
  */
 export function createStaticHandler(options: StaticOptions): (request: HttpRequest) => Promise<DemoResult> {
+  const precompressed = options.precompressed ?? true;
   let realRoot: Promise<string> | undefined;
   return async (request) => {
     if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed(STATIC_METHODS);
@@ -114,6 +164,18 @@ export function createStaticHandler(options: StaticOptions): (request: HttpReque
     // Only regular files: opening a FIFO or a device could block or never end.
     if (stats === null || !stats.isFile()) return notFound();
 
+    const type = mime.contentType(extname(real)) || "application/octet-stream";
+    let encoding: ContentCoding | null = null;
+    let vary = false;
+    if (precompressed && !SIBLING_SUFFIX.test(real)) {
+      const found = await findSibling(root, real, request);
+      vary = found.vary;
+      if (found.sibling !== null) {
+        ({ real, stats } = found.sibling);
+        encoding = found.sibling.coding;
+      }
+    }
+
     let handle: FileHandle;
     try {
       handle = await open(real, "r");
@@ -125,7 +187,7 @@ export function createStaticHandler(options: StaticOptions): (request: HttpReque
     try {
       // Validators from the open handle, so they describe the bytes we will send.
       const file = await handle.stat();
-      const result = respond(request, real, file, handle);
+      const result = respond(request, { type, encoding, vary }, file, handle);
       // Only the file-reading component takes over the handle (and closes it when it ends).
       streaming = result.readsFile;
       return result.response;
@@ -135,21 +197,31 @@ export function createStaticHandler(options: StaticOptions): (request: HttpReque
   };
 }
 
-function respond(request: HttpRequest, path: string, file: Stats, handle: FileHandle): { response: DemoResult; readsFile: boolean } {
-  const response = choose(request, path, file, handle);
+/** What is sent about the representation: the original's type, and the sibling's coding if one is sent. */
+interface Representation {
+  type: string;
+  encoding: ContentCoding | null;
+  /** The file has precompressed siblings: the answer depends on Accept-Encoding. */
+  vary: boolean;
+}
+
+function respond(request: HttpRequest, representation: Representation, file: Stats, handle: FileHandle): { response: DemoResult; readsFile: boolean } {
+  const response = choose(request, representation, file, handle);
   return { response, readsFile: readers.has(response) };
 }
 
 // The components made by readFile: they own their file handle.
 const readers = new WeakSet<object>();
 
-function choose(request: HttpRequest, path: string, file: Stats, handle: FileHandle): DemoResult {
+function choose(request: HttpRequest, representation: Representation, file: Stats, handle: FileHandle): DemoResult {
   const etag = createETag(file);
-  const validators = {
+  const validators: Record<string, string> = {
     etag,
     "last-modified": formatHttpDate(file.mtimeMs),
     "cache-control": "no-cache",
   };
+  // RFC 9110 §15.4.5: a 304 carries the Vary the 200 would.
+  if (representation.vary) validators["vary"] = "Accept-Encoding";
   const precondition = evaluatePreconditions(
     {
       method: request.method,
@@ -166,12 +238,17 @@ function choose(request: HttpRequest, path: string, file: Stats, handle: FileHan
   if (precondition === 304) return { status: 304, headers: validators, length: file.size };
   if (precondition === 412) return plainText(412, "Precondition Failed\n");
 
-  const type = mime.contentType(extname(path)) || "application/octet-stream";
-  const headers: Record<string, string> = { "content-type": type, "accept-ranges": "bytes", ...validators };
+  const headers: Record<string, string> = { "content-type": representation.type, ...validators };
+  if (representation.encoding !== null) {
+    // The sibling's bytes are not ranges of the identity file: no Accept-Ranges on them.
+    headers["content-encoding"] = representation.encoding;
+  } else {
+    headers["accept-ranges"] = "bytes";
+  }
   const size = file.size;
   // RFC 9110 §14.2: range handling is defined for GET only.
   const range =
-    request.method === "GET" && ifRangeAllows(request.headers.get("if-range"), etag, file.mtimeMs)
+    request.method === "GET" && representation.encoding === null && ifRangeAllows(request.headers.get("if-range"), etag, file.mtimeMs)
       ? parseRange(request.headers.get("range"), size)
       : ({ kind: "none" } as const);
 

@@ -22,10 +22,15 @@ describe("parseCliArgs", () => {
       workers: 1,
       log: null,
       quiet: false,
+      compress: true,
       help: false,
     });
     expect(defaultPort).toBe(8080);
     expect(defaultHost).toBe("127.0.0.1");
+  });
+
+  it("turns compression off with --no-compress", () => {
+    expect(options(["--no-compress"]).compress).toBe(false);
   });
 
   it("resolves the default root to the bundled public/ directory, not the cwd", () => {

@@ -287,3 +287,40 @@ describe("the demo page in Chromium", () => {
     });
   }, 60_000);
 });
+
+// Compression in the browser (issue 10), a block of its own: Chromium asks for gzip/br/zstd,
+// gets the page's text files compressed, decodes them and renders the page from them.
+describe("compressed text in Chromium", () => {
+  let demo: RunningDemo | undefined;
+  let browser: Browser | undefined;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run \`sh apps/demo/scripts/ensure-test-tools.sh\` as root`);
+    demo = await startDemo();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS, timeout: STEP_TIMEOUT_MS });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close().catch(() => {});
+    if (demo !== undefined) await stopChild(demo.child);
+  }, 30_000);
+
+  test("the page and its script arrive compressed and render", async () => {
+    const page = await browser!.newPage();
+    page.setDefaultTimeout(STEP_TIMEOUT_MS);
+    const encodings = new Map<string, string | undefined>();
+    page.on("response", (response) => encodings.set(new URL(response.url()).pathname, response.headers()["content-encoding"]));
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(String(error)));
+    const response = await page.goto(`${demo!.url}/`, { waitUntil: "load" });
+    expect(response?.status()).toBe(200);
+    expect(encodings.get("/"), "index.html is compressed").toMatch(/^(br|gzip|zstd|deflate)$/);
+    expect(encodings.get("/app.js"), "app.js is compressed").toMatch(/^(br|gzip|zstd|deflate)$/);
+    // Decoded and rendered: the docs text is there and the module script ran (no page errors,
+    // and its stream button is wired up).
+    expect(await page.locator("body").innerText()).toContain("/stream");
+    expect(await page.locator("#stream-button").count()).toBe(1);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+});

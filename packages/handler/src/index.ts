@@ -26,3 +26,12 @@ export { createMemoryTransport } from "./memory-transport.js";
 export type { MemoryTransport, MemoryTransportOptions } from "./memory-transport.js";
 export { httpDate } from "./date.js";
 export { isValidHost } from "@k/parser";
+export {
+  compress,
+  defaultCompressible,
+  defaultCompressThreshold,
+  defaultEncodings,
+  isCodingAvailable,
+  negotiateEncoding,
+} from "./compress.js";
+export type { CompressionLevels, CompressOptions, ContentCoding } from "./compress.js";
