@@ -147,9 +147,12 @@ describe("compress: backpressure and cleanup", () => {
     await until(() => h.transport.backlog >= 16 * 1024);
     for (let i = 0; i < 20; i++) await tick();
     const stalled = produced;
-    for (let i = 0; i < 20; i++) await tick();
-    expect(produced).toBe(stalled);
-    expect(produced).toBeLessThan(20);
+    for (let i = 0; i < 100; i++) await tick();
+    // zlib runs on the thread pool: output of a part already pulled may land after the
+    // first ticks (on a loaded machine it did), and the wrapper reads one part ahead. So a
+    // part or two more is fine; an unbounded producer would have made hundreds by now.
+    expect(produced - stalled).toBeLessThanOrEqual(2);
+    expect(produced).toBeLessThan(24);
     h.transport.drain();
     await until(() => produced > stalled);
     h.transport.hangUp();
@@ -208,12 +211,11 @@ describe("compress: backpressure and cleanup", () => {
 });
 
 describe("compress: memory", () => {
-  // 256 MiB of varied text through gzip to a reader that takes 64 KiB at a time: large enough
-  // that holding the body (or even its compressed form, ~70 MiB) would break the bound, small
-  // enough (gzip level 1, ~4 s alone) to stay well under a minute on a loaded 2-core machine.
-  // The 1 GiB run of the issue differs only in time, since nothing grows with the size.
-  it("streams 256 MiB compressed to a slow reader within a bounded heap", { timeout: 120_000 }, async () => {
-    const total = 256 * 1024 * 1024;
+  // 1 GiB of varied text (issue 10) through gzip to a reader that takes 64 KiB at a time:
+  // holding the body, or even its compressed form (~280 MiB), would break the bound many
+  // times over; gzip level 1 keeps it to seconds on this 2-core machine.
+  it("streams 1 GiB compressed to a slow reader within a bounded heap", { timeout: 300_000 }, async () => {
+    const total = 1024 * 1024 * 1024;
     const part = 64 * 1024;
     // 1 MiB of random words, read at rotating offsets: not repetitive within gzip's 32 KiB window.
     const words = ["alpha", "beta", "gamma", "delta", "stream", "chunk", "frame", "socket", "drain", "zlib", "vary", "etag", "header", "body", "parser", "flush"];
@@ -279,7 +281,7 @@ describe("compress: memory", () => {
     console.log(`compress memory: peak ${(peak / 1048576).toFixed(1)} MiB over baseline for ${total / 1048576} MiB (samples ${samples.join(" ")})`);
     // 16 MiB: a few 64 KiB parts, zlib's output and the test reader's own gunzip buffers
     // (samples spike to ~8 MiB and fall back: no growth); holding the compressed body
-    // (~70 MiB) or a quarter of the identity body would be far over it.
+    // (~280 MiB) or a sixteenth of the identity body would be far over it.
     expect(peak).toBeLessThan(16 * 1024 * 1024);
   });
 });
