@@ -27,6 +27,9 @@ import {
   type HeaderScan,
   type PartSource,
 } from "./response.js";
+import { compileTrustProxy } from "./trust-proxy-option.js";
+import { resolveForwarded } from "./trust-proxy.js";
+import type { TrustProxy } from "./trust-proxy.js";
 import type { Connection, ConnectionOptions, RequestHandler, ResponseEnd, ResponseHead, Transport, WholeResponse } from "./types.js";
 
 /** Default `headTimeout`: 30 s to receive a whole head (slowloris). */
@@ -95,6 +98,7 @@ interface Resolved {
   keepAliveValue: string | null;
   onError: ((error: unknown, request?: HttpRequest) => void) | undefined;
   onResponse: ConnectionOptions["onResponse"];
+  trustProxy: TrustProxy | null;
 }
 
 const PARSE_MESSAGES: Partial<Record<string, string>> = {
@@ -200,6 +204,7 @@ class HttpConnection implements Connection {
       keepAliveValue: idleTimeout > 0 && Number.isFinite(idleTimeout) ? `timeout=${Math.floor(idleTimeout / 1000)}` : null,
       onError: options.onError,
       onResponse: options.onResponse,
+      trustProxy: compileTrustProxy(options.trustProxy),
     };
     const parserOptions: { maxBodySize?: number; maxHeadSize?: number; maxHeaderCount?: number; maxTargetLength?: number } = {};
     if (options.maxBodySize !== undefined) parserOptions.maxBodySize = options.maxBodySize;
@@ -374,6 +379,9 @@ class HttpConnection implements Connection {
     };
     ex.body = new BodyQueue({ onPull: (waiting) => this.#onPull(ex, waiting) });
     const t = this.#transport;
+    const encrypted = t.encrypted === true;
+    // Only when a trusted peer sent it: the forwarding headers never speak for anyone else.
+    const forwarded = this.#o.trustProxy === null ? null : resolveForwarded(this.#o.trustProxy, t.remoteAddress, head.rawHeaders);
     ex.request = new HttpRequest({
       method: head.method,
       target: head.target,
@@ -381,10 +389,14 @@ class HttpConnection implements Connection {
       rawHeaders: head.rawHeaders,
       body: ex.body,
       abort,
-      remoteAddress: t.remoteAddress,
-      remotePort: t.remotePort,
-      encrypted: t.encrypted === true,
+      remoteAddress: forwarded === null ? t.remoteAddress : forwarded.address,
+      remotePort: forwarded === null ? t.remotePort : forwarded.port,
+      encrypted,
       hasBody,
+      peerAddress: t.remoteAddress,
+      peerPort: t.remotePort,
+      protocol: forwarded?.protocol ?? (encrypted ? "https" : "http"),
+      forwardedHost: forwarded?.host ?? null,
     });
     // One pass over the raw list instead of building the header index for every request.
     // (The Host value's grammar is the parser's check: INVALID_HOST, answered 400.)

@@ -25,6 +25,9 @@ export type { InjectRequest, InjectResponse } from "./inject.js";
 export { createMemoryTransport } from "./memory-transport.js";
 export type { MemoryTransport, MemoryTransportOptions } from "./memory-transport.js";
 export { httpDate } from "./date.js";
+export { createTrustProxy, parseForwarded, resolveForwarded } from "./trust-proxy.js";
+export type { ForwardedClient, ForwardedElement, TrustProxy } from "./trust-proxy.js";
+export { formatIP, parseIP } from "./ip.js";
 export { isValidHost } from "@k/parser";
 export {
   compress,

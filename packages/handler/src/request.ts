@@ -146,6 +146,12 @@ export interface HttpRequestInit {
   encrypted: boolean;
   /** True when the request carries a body (Content-Length > 0 or chunked). */
   hasBody: boolean;
+  /** The transport's peer; differs from remoteAddress only behind a trusted proxy. */
+  peerAddress: string | undefined;
+  peerPort: number | undefined;
+  protocol: "http" | "https";
+  /** A trusted proxy's forwarded Host (null: the request's own Host header). */
+  forwardedHost: string | null;
 }
 
 /**
@@ -162,16 +168,28 @@ export class HttpRequest {
   readonly headers: RequestHeaders;
   /** Flat `[name, value, ...]`, received order, names as received. */
   readonly rawHeaders: string[];
+  /**
+   * The client's address: the transport's peer (the PROXY protocol's source address when
+   * @k/server reads one), or, when that peer is in `trustProxy`, the right-most untrusted
+   * hop of `Forwarded` / `X-Forwarded-For`.
+   */
   readonly remoteAddress: string | undefined;
+  /** The client's port: the peer's, a trusted `Forwarded` element's `for=` port, or undefined. */
   readonly remotePort: number | undefined;
-  /** True over TLS (the URL scheme is then https). */
+  /** The transport's peer address, whatever the forwarding headers say. */
+  readonly peerAddress: string | undefined;
+  readonly peerPort: number | undefined;
+  /** True over TLS on this connection (this hop only: see `protocol`). */
   readonly encrypted: boolean;
+  /** The client's protocol: "https" over TLS or when a trusted proxy says so; the URL's scheme. */
+  readonly protocol: "http" | "https";
   /** True when the request announced a body (Content-Length > 0 or chunked). */
   readonly hasBody: boolean;
   #body: BodyQueue;
   #abort: LazyAbort;
   #url: URL | null = null;
   #path: string | null = null;
+  #forwardedHost: string | null;
 
   /** @internal Built by the connection (or `inject`); not meant to be called by users. */
   constructor(init: HttpRequestInit) {
@@ -183,7 +201,11 @@ export class HttpRequest {
     this.#abort = init.abort;
     this.remoteAddress = init.remoteAddress;
     this.remotePort = init.remotePort;
+    this.peerAddress = init.peerAddress;
+    this.peerPort = init.peerPort;
     this.encrypted = init.encrypted;
+    this.protocol = init.protocol;
+    this.#forwardedHost = init.forwardedHost;
     this.hasBody = init.hasBody;
     this.#body = init.body;
   }
@@ -201,12 +223,15 @@ export class HttpRequest {
     return this.#abort.signal;
   }
 
-  /** The target as a URL: `http(s)://<Host><target>` (Host "localhost" when absent). Parsed on first use. */
+  /**
+   * The target as a URL: `<protocol>://<Host><target>` (Host "localhost" when absent; a
+   * trusted proxy's forwarded host and protocol when it gave them). Parsed on first use.
+   */
   get url(): URL {
     if (this.#url === null) {
       const target = this.target;
-      const scheme = this.encrypted ? "https://" : "http://";
-      const host = this.headers.get("host") || "localhost";
+      const scheme = this.protocol === "https" ? "https://" : "http://";
+      const host = this.#forwardedHost ?? (this.headers.get("host") || "localhost");
       try {
         if (target.charCodeAt(0) === 0x2f /* / */) this.#url = new URL(scheme + host + target);
         else if (target === "*") this.#url = new URL(scheme + host + "/");

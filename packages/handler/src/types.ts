@@ -7,6 +7,7 @@
 import type { HeaderInit, ResponseHead as FramingResponseHead } from "@k/framing";
 import type { Readable } from "node:stream";
 import type { HttpRequest } from "./request.js";
+import type { TrustProxy } from "./trust-proxy.js";
 
 export type { HeaderInit } from "@k/framing";
 
@@ -105,6 +106,13 @@ export interface ConnectionOptions {
   onError?: ((error: unknown, request?: HttpRequest) => void) | undefined;
   /** Called once per answered request. */
   onResponse?: ((info: ResponseInfo) => void) | undefined;
+  /**
+   * Peers (addresses or CIDR ranges, IPv4 and IPv6) whose `Forwarded` / `X-Forwarded-For`,
+   * `-Proto` and `-Host` headers are believed: the request's `remoteAddress`, `protocol` and
+   * `url` then describe the client (the right-most untrusted hop). Default: none, the
+   * headers are ignored. An entry that is not an address or range throws a TypeError.
+   */
+  trustProxy?: readonly string[] | TrustProxy | undefined;
 }
 
 /** One connection's request lifecycle, driven by its transport. */
