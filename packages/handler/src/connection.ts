@@ -30,7 +30,9 @@ import {
 import { compileTrustProxy } from "./trust-proxy-option.js";
 import { resolveForwarded } from "./trust-proxy.js";
 import type { TrustProxy } from "./trust-proxy.js";
-import type { Connection, ConnectionOptions, RequestHandler, ResponseEnd, ResponseHead, Transport, WholeResponse } from "./types.js";
+import type {
+  Connection, ConnectionOptions, RequestHandler, ResponseEnd, ResponseHead, ShutdownOptions, Transport, WholeResponse,
+} from "./types.js";
 
 /** Default `headTimeout`: 30 s to receive a whole head (slowloris). */
 export const defaultHeadTimeout: number = 30_000;
@@ -164,6 +166,8 @@ class HttpConnection implements Connection {
   /** No head was received yet: the head timer runs from accept. */
   #fresh = true;
   #shuttingDown = false;
+  /** shutdown({ keepIdle: true }): requests are still read, each answered with Connection: close. */
+  #keepIdle = false;
   /** We ended or destroyed the transport, or it went away. */
   #closed = false;
   /** Body bytes still drained (thrown away) for a finished exchange. */
@@ -891,7 +895,9 @@ class HttpConnection implements Connection {
         this.#report(error, ex.request);
       }
     }
-    if (ex.closeAfter || this.#shuttingDown) {
+    // keepIdle: a response whose head promised keep-alive before the shutdown does not end
+    // the connection silently; the next request is answered with Connection: close instead.
+    if (ex.closeAfter || (this.#shuttingDown && !this.#keepIdle)) {
       this.#endTransport();
       return;
     }
@@ -1036,9 +1042,20 @@ class HttpConnection implements Connection {
 
   // ---- closing -------------------------------------------------------------------------
 
-  shutdown(): void {
-    if (this.#closed || this.#shuttingDown) return;
+  shutdown(options?: ShutdownOptions): void {
+    if (this.#closed) return;
+    const keepIdle = options?.keepIdle === true;
+    // A second call only matters to turn a keepIdle shutdown into a closing one.
+    if (this.#shuttingDown && (keepIdle || !this.#keepIdle)) return;
     this.#shuttingDown = true;
+    this.#keepIdle = keepIdle;
+    if (keepIdle) {
+      // Closing an idle keep-alive connection races with a request the peer may be sending
+      // on it right now; a balancer cannot safely retry a POST lost that way (the classic
+      // 502). Left open, such a request is answered, with Connection: close, and the peer
+      // closes. Every later head carries Connection: close (#writeHead checks #shuttingDown).
+      return;
+    }
     this.#noMore = true;
     if (this.#queue.length === 0 && this.#parsing === null) {
       this.#endTransport();

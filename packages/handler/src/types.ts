@@ -115,6 +115,15 @@ export interface ConnectionOptions {
   trustProxy?: readonly string[] | TrustProxy | undefined;
 }
 
+/** Options of {@link Connection.shutdown}. */
+export interface ShutdownOptions {
+  /**
+   * Keep an idle connection open and answer what still arrives on it with `Connection: close`
+   * rather than closing it under a request that may already be on its way. Default false.
+   */
+  keepIdle?: boolean | undefined;
+}
+
 /** One connection's request lifecycle, driven by its transport. */
 export interface Connection {
   /** Bytes received from the peer. The connection may keep views into them: do not reuse the buffer. */
@@ -125,8 +134,13 @@ export interface Connection {
   onDrain(): void;
   /** The transport is gone: aborts in-flight requests' signals, runs components' finally blocks. */
   onClose(error?: Error): void;
-  /** Graceful: the in-flight response finishes (with Connection: close), no new request starts; idle → end now. */
-  shutdown(): void;
+  /**
+   * Graceful: the in-flight response finishes (with Connection: close), no new request starts;
+   * idle → end now. With `keepIdle`, requests are still read and answered, each with
+   * `Connection: close`, and an idle connection stays open (until its idle timeout, the peer's
+   * close, or a later plain `shutdown()`, which ends it as above).
+   */
+  shutdown(options?: ShutdownOptions): void;
   /** True when no request is in progress or waiting and no partial request was received. */
   readonly idle: boolean;
 }

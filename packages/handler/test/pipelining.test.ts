@@ -173,6 +173,78 @@ describe("shutdown", () => {
   });
 });
 
+describe("shutdown({ keepIdle: true })", () => {
+  it("keeps an idle connection open and answers the next request with Connection: close, then ends", async () => {
+    const h = connect({ handler: (req) => ({ status: 200, body: req.path }) });
+    h.transport.send(get("/before"));
+    await until(() => readResponses(h.transport.output()).responses.length === 1);
+    h.connection.shutdown({ keepIdle: true });
+    await tick();
+    expect(h.transport.ended).toBe(false);
+    // A request that was on its way when the server began to shut down: answered, not lost.
+    h.transport.send(get("/raced") + get("/pipelined"));
+    await until(() => h.transport.ended);
+    const { responses } = readResponses(h.transport.output());
+    expect(responses.map((r) => [r.text, r.headers.get("connection")])).toEqual([["/before", null], ["/raced", "close"]]);
+  });
+
+  it("does not end a connection silently after a response whose head promised keep-alive", async () => {
+    let release!: () => void;
+    const h = connect({
+      handler: async function* (req) {
+        yield { status: 200, headers: { "content-type": "text/plain" } };
+        if (req.path === "/slow") await new Promise<void>((r) => (release = r));
+        yield req.path;
+      },
+    });
+    h.transport.send(get("/slow"));
+    await until(() => release !== undefined);
+    h.connection.shutdown({ keepIdle: true });
+    release();
+    await until(() => readResponses(h.transport.output()).responses.length === 1);
+    const first = readResponses(h.transport.output()).responses[0]!;
+    expect(first.headers.get("connection")).toBeNull(); // its head went out before the shutdown
+    await tick();
+    expect(h.transport.ended).toBe(false);
+    h.transport.send(get("/next"));
+    await until(() => h.transport.ended);
+    const last = readResponses(h.transport.output()).responses[1]!;
+    expect([last.text, last.headers.get("connection")]).toEqual(["/next", "close"]);
+  });
+
+  it("ends the idle connection on a later plain shutdown()", async () => {
+    const h = connect({ handler: () => ({ status: 200, body: "" }) });
+    h.connection.shutdown({ keepIdle: true });
+    expect(h.transport.ended).toBe(false);
+    h.connection.shutdown({ keepIdle: true }); // repeated: nothing changes
+    expect(h.transport.ended).toBe(false);
+    h.connection.shutdown();
+    expect(h.transport.ended).toBe(true);
+  });
+
+  it("lets a response in flight finish on a later plain shutdown(), with no request after it", async () => {
+    let release!: () => void;
+    let calls = 0;
+    const h = connect({
+      handler: async () => {
+        calls++;
+        await new Promise<void>((r) => (release = r));
+        return { status: 200, body: "done" };
+      },
+    });
+    h.transport.send(get("/1"));
+    await until(() => calls === 1);
+    h.connection.shutdown({ keepIdle: true });
+    h.connection.shutdown();
+    h.transport.send(get("/2"));
+    release();
+    await until(() => h.transport.ended);
+    const { responses } = readResponses(h.transport.output());
+    expect(responses.map((r) => [r.text, r.headers.get("connection")])).toEqual([["done", "close"]]);
+    expect(calls).toBe(1);
+  });
+});
+
 describe("Upgrade", () => {
   it("answers a request with Upgrade as plain HTTP and keeps parsing the requests after it", async () => {
     const h = connect({ handler: (req) => ({ status: 200, body: req.path }) });
