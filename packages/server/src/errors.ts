@@ -25,6 +25,8 @@ export const ServerErrorCode = {
   WORKER_FAILED: "WORKER_FAILED",
   /** Any other listen failure; see `cause`. */
   LISTEN_FAILED: "LISTEN_FAILED",
+  /** A connection's PROXY protocol header was missing or malformed (`proxyProtocol`); it was closed. */
+  PROXY_PROTOCOL: "PROXY_PROTOCOL",
 } as const;
 
 /** The string-literal union of {@link ServerErrorCode}. */

@@ -5,7 +5,8 @@
  * through untouched; this file only splits them from the server's own options.
  */
 import type { TlsOptions } from "node:tls";
-import type { ConnectionOptions, RequestHandler } from "@k/handler";
+import { createTrustProxy } from "@k/handler";
+import type { ConnectionOptions, RequestHandler, TrustProxy } from "@k/handler";
 import { ServerError } from "./errors.js";
 
 /** Default `maxConnections`: open sockets per process beyond which new ones are refused. */
@@ -18,6 +19,13 @@ export const defaultHost: string = "127.0.0.1";
 export const defaultPort: number = 0;
 /** Default TLS handshake timeout (ms) when neither `tls.handshakeTimeout` nor `headTimeout` is set. */
 export const defaultHandshakeTimeout: number = 30_000;
+/**
+ * Default `drainTimeout` (ms): how long `close()` keeps idle keep-alive connections open,
+ * answering what still arrives on them with `Connection: close`. Long enough for a request a
+ * balancer already sent to arrive and for the balancer to see the shutdown (a refused
+ * connect marks the backend down); short enough that a stop does not feel slow.
+ */
+export const defaultDrainTimeout: number = 1_000;
 
 /** Options of {@link serve}: the server's own, plus every @k/handler connection option. */
 export interface ServeOptions extends Omit<ConnectionOptions, "handler"> {
@@ -52,12 +60,27 @@ export interface ServeOptions extends Omit<ConnectionOptions, "handler"> {
   restartDelay?: number;
   /** Cluster: the longest replacement delay of a crash loop (ms). Default 10 000. */
   maxRestartDelay?: number;
+  // ---- scale-out (issue 13) ----
+  /**
+   * Read a PROXY protocol header (v1 or v2) at the start of every connection, before TLS and
+   * HTTP: its source address becomes the request's `remoteAddress`. A connection without a
+   * valid header is closed. Only for listeners that a PROXY-speaking balancer alone can
+   * reach. Default false.
+   */
+  proxyProtocol?: boolean;
+  /**
+   * Ms `close()` keeps idle keep-alive connections open, answering each request that still
+   * arrives with `Connection: close`, before closing the rest. 0: close them at once.
+   * Default 1 000 (bounded by `gracePeriod`).
+   */
+  drainTimeout?: number;
 }
 
 /** The keys of {@link ServeOptions} that the server consumes and the Connection never sees. */
 const serverKeys: ReadonlySet<string> = new Set([
   "port", "host", "tls", "maxConnections", "gracePeriod", "workers", "backlog", "noDelay",
   "lingerTimeout", "sendTimeout", "onSocketError", "restartDelay", "maxRestartDelay",
+  "proxyProtocol", "drainTimeout",
 ]);
 
 /** The options of the Connection, without the server's own keys. */
@@ -88,6 +111,30 @@ export function validateOptions(options: ServeOptions): void {
   checkInteger("maxRestartDelay", options.maxRestartDelay, 0, 2_147_483_647);
   if (options.host !== undefined && (typeof options.host !== "string" || options.host === "")) {
     throw new ServerError("INVALID_OPTION", "host must be a non-empty string");
+  }
+  checkInteger("drainTimeout", options.drainTimeout, 0, 2_147_483_647);
+  if (options.proxyProtocol === true && options.tls !== undefined) {
+    // A PROXY header before a TLS handshake needs the bytes read past the header handed to
+    // the TLS layer, which Node's handle-level TLS wrap would lose: not done yet (issue 13).
+    throw new ServerError("INVALID_OPTION", "proxyProtocol with tls is not supported yet: terminate TLS at the balancer, or serve plain HTTP behind it");
+  }
+  if (options.proxyProtocol !== undefined && typeof options.proxyProtocol !== "boolean") {
+    throw new ServerError("INVALID_OPTION", `proxyProtocol must be true or false, got ${String(options.proxyProtocol)}`);
+  }
+  if (options.trustProxy !== undefined) {
+    // Compiled here so that a bad entry stops serve(), not every connection.
+    try {
+      compileTrustProxy(options.trustProxy);
+    } catch (error) {
+      throw new ServerError("INVALID_OPTION", (error as Error).message, { cause: error });
+    }
+  }
+}
+
+function compileTrustProxy(option: readonly string[] | TrustProxy): void {
+  if (Array.isArray(option)) createTrustProxy(option);
+  else if (typeof (option as TrustProxy | null)?.trusts !== "function") {
+    throw new TypeError("trustProxy must be an array of addresses or CIDR ranges");
   }
 }
 

@@ -15,11 +15,14 @@
  *   on it is dropped, since backpressure alone would make its handler wait forever.
  *
  * Bytes passed to `onData` are the socket's own Buffers; the handler may keep views into them.
+ * A PROXY protocol header (read by the server before binding) gives the transport its
+ * `remoteAddress` and `remotePort`.
  */
 import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
 import type { Connection, ConnectionOptions, Transport } from "@k/handler";
 import { createConnection } from "@k/handler";
+import type { ProxyHeader } from "./proxy-protocol.js";
 
 /** Milliseconds a closing socket keeps reading (and discarding) before it is destroyed. */
 export const defaultLingerTimeout: number = 5_000;
@@ -47,8 +50,9 @@ export interface BindOptions {
 class SocketTransport implements Transport, SocketBinding {
   readonly socket: Socket;
   readonly connection: Connection;
-  readonly remoteAddress: string | undefined;
-  readonly remotePort: number | undefined;
+  // Not readonly: a PROXY protocol header replaces them before the first request byte.
+  remoteAddress: string | undefined;
+  remotePort: number | undefined;
   readonly encrypted: boolean;
   /** Why we destroyed the socket ourselves (a send timeout), reported to onClose. */
   failure: Error | undefined = undefined;
@@ -60,11 +64,11 @@ class SocketTransport implements Transport, SocketBinding {
   #queuedAtArm = 0;
   #onSocketError: ((error: Error) => void) | undefined;
 
-  constructor(socket: Socket, options: BindOptions) {
+  constructor(socket: Socket, options: BindOptions, proxy: ProxyHeader | undefined) {
     this.socket = socket;
     // Read once: a closed socket reports undefined, and access logs run after close.
-    this.remoteAddress = socket.remoteAddress;
-    this.remotePort = socket.remotePort;
+    this.remoteAddress = proxy?.proxied === true ? proxy.sourceAddress : socket.remoteAddress;
+    this.remotePort = proxy?.proxied === true ? proxy.sourcePort : socket.remotePort;
     this.encrypted = socket instanceof TLSSocket;
     this.#lingerTimeout = options.lingerTimeout;
     this.#sendTimeout = options.sendTimeout;
@@ -178,8 +182,13 @@ class SocketTransport implements Transport, SocketBinding {
  * Creates the Connection for `socket` and wires the socket's events to it.
  * `onGone` runs once, after the socket closed and the Connection was told.
  */
-export function bindSocket(socket: Socket, options: BindOptions, onGone: (binding: SocketBinding) => void): SocketBinding {
-  const transport = new SocketTransport(socket, options);
+export function bindSocket(
+  socket: Socket,
+  options: BindOptions,
+  onGone: (binding: SocketBinding) => void,
+  proxy?: ProxyHeader,
+): SocketBinding {
+  const transport = new SocketTransport(socket, options, proxy);
   const connection = transport.connection;
   let lastError: Error | undefined;
 

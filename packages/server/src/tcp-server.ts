@@ -11,9 +11,12 @@ import { createServer as createTlsServer } from "node:tls";
 import type { TLSSocket } from "node:tls";
 import { ServerError, toListenError } from "./errors.js";
 import {
-  connectionOptionsOf, defaultGracePeriod, defaultHandshakeTimeout, defaultHost,
+  connectionOptionsOf, defaultDrainTimeout, defaultGracePeriod, defaultHandshakeTimeout, defaultHost,
   defaultMaxConnections, defaultPort,
 } from "./options.js";
+import { createProxyHeaderReader } from "./proxy-protocol.js";
+import type { ProxyHeader } from "./proxy-protocol.js";
+import { defaultHeadTimeout } from "@k/handler";
 import type { ServeOptions } from "./options.js";
 import { bindSocket, defaultLingerTimeout, defaultSendTimeout } from "./socket-transport.js";
 import type { BindOptions, SocketBinding } from "./socket-transport.js";
@@ -87,6 +90,12 @@ class TcpServer implements Server {
   #refused = new Set<Socket>();
   #closing: Promise<void> | undefined = undefined;
   #onEmpty: (() => void) | undefined = undefined;
+  #drainTimeout: number;
+  /** close() was called and its drainTimeout has not run out. */
+  #draining = false;
+  /** Ms a PROXY header may take to arrive; 0 when proxyProtocol is off. */
+  #proxyTimeout: number;
+  #onSocketError: ((error: Error) => void) | undefined;
 
   constructor(server: NetServer, secure: boolean, options: ServeOptions) {
     this.#server = server;
@@ -94,6 +103,10 @@ class TcpServer implements Server {
     this.#maxConnections = options.maxConnections ?? defaultMaxConnections;
     this.#gracePeriod = options.gracePeriod ?? defaultGracePeriod;
     this.#noDelay = options.noDelay ?? true;
+    this.#drainTimeout = options.drainTimeout ?? defaultDrainTimeout;
+    // The PROXY header is the first thing of the first head: the head timeout bounds it.
+    this.#proxyTimeout = options.proxyProtocol === true ? (options.headTimeout ?? defaultHeadTimeout) : 0;
+    this.#onSocketError = options.onSocketError;
     this.#bind = {
       connection: connectionOptionsOf(options),
       lingerTimeout: options.lingerTimeout ?? defaultLingerTimeout,
@@ -142,7 +155,8 @@ class TcpServer implements Server {
     // own timeouts cover everything the peer does at the HTTP level.
     socket.setKeepAlive(true, 60_000);
     if (!this.#secure) {
-      this.#serve(socket);
+      if (this.#proxyTimeout > 0) this.#readProxyHeader(socket);
+      else this.#serve(socket);
       return;
     }
     // The TLSSocket reports errors; this listener only keeps the raw one from crashing us.
@@ -154,14 +168,61 @@ class TcpServer implements Server {
     });
   }
 
-  #serve(socket: Socket): void {
+  #serve(socket: Socket, proxy?: ProxyHeader): void {
     if (this.#secure) this.#handshaking.delete(peerKey(socket));
-    if (this.#closing !== undefined) {
+    if (this.#closing !== undefined && proxy === undefined) {
       socket.destroy();
       return;
     }
-    const binding = bindSocket(socket, this.#bind, (gone) => this.#bindings.delete(gone));
+    const binding = bindSocket(socket, this.#bind, (gone) => this.#bindings.delete(gone), proxy);
     this.#bindings.add(binding);
+    // Accepted before close() but its PROXY header completed after: the request that follows
+    // the header is already on its way, so it is answered (Connection: close) like any other.
+    if (this.#closing !== undefined) binding.connection.shutdown({ keepIdle: this.#draining });
+  }
+
+  /**
+   * proxyProtocol: reads the PROXY header off the socket, then serves it with the bytes after
+   * the header put back. A missing, malformed or late header closes the socket (reported to
+   * onSocketError): whoever reached a PROXY listener without the header is not our balancer.
+   */
+  #readProxyHeader(socket: Socket): void {
+    const reader = createProxyHeaderReader();
+    const done = (): void => {
+      clearTimeout(timer);
+      socket.off("data", onData);
+      socket.off("end", onEnd);
+    };
+    const refuse = (error: Error): void => {
+      done();
+      this.#onSocketError?.(error);
+      socket.destroy();
+    };
+    const onData = (chunk: Buffer): void => {
+      let result;
+      try {
+        result = reader.push(chunk);
+      } catch (error) {
+        refuse(error as Error);
+        return;
+      }
+      if (!result.done) return;
+      done();
+      socket.pause();
+      if (result.rest.length > 0) socket.unshift(result.rest);
+      this.#serve(socket, result.header);
+      socket.resume();
+    };
+    const onEnd = (): void => refuse(new ServerError("PROXY_PROTOCOL", "PROXY protocol: the connection ended before its header"));
+    const timer = setTimeout(
+      () => refuse(new ServerError("PROXY_PROTOCOL", `PROXY protocol: no complete header within ${this.#proxyTimeout} ms`)),
+      this.#proxyTimeout,
+    );
+    timer.unref();
+    socket.on("error", () => {}); // the binding reports errors once it exists; before, 'close' is enough
+    socket.on("data", onData);
+    socket.once("end", onEnd);
+    socket.once("close", () => clearTimeout(timer));
   }
 
   #refuse(socket: Socket): void {
@@ -193,7 +254,18 @@ class TcpServer implements Server {
       ? Promise.resolve()
       : new Promise<void>((resolve) => { this.#onEmpty = resolve; });
     for (const socket of this.#refused) socket.destroy();
-    for (const binding of this.#bindings) binding.connection.shutdown();
+    // Idle keep-alive connections stay open for drainTimeout: a request a balancer already
+    // sent on one is answered (with Connection: close) instead of meeting a close it may not
+    // retry (a POST). Then the rest are closed; busy ones finish their response.
+    const drain = Math.min(this.#drainTimeout, this.#gracePeriod);
+    this.#draining = drain > 0;
+    for (const binding of this.#bindings) binding.connection.shutdown({ keepIdle: this.#draining });
+    const drainTimer = this.#draining
+      ? setTimeout(() => {
+          this.#draining = false;
+          for (const binding of this.#bindings) binding.connection.shutdown();
+        }, drain)
+      : undefined;
     // Still in the TLS handshake: no request has started, there is nothing to finish.
     for (const socket of this.#handshaking.values()) socket.destroy();
     const timer = setTimeout(() => {
@@ -202,6 +274,7 @@ class TcpServer implements Server {
     }, this.#gracePeriod);
     await Promise.all([stopped, empty]);
     clearTimeout(timer);
+    clearTimeout(drainTimer);
   }
 }
 

@@ -11,7 +11,7 @@ describe("graceful close", () => {
     server = undefined;
   });
 
-  test("lets an in-flight streaming response finish, closes idle connections at once, refuses new ones", async () => {
+  test("lets an in-flight streaming response finish, closes idle connections at once with drainTimeout 0, refuses new ones", async () => {
     const release = gate();
     const handler: RequestHandler = (request) => {
       if (request.path !== "/slow") return { status: 200, body: "quick" };
@@ -22,7 +22,7 @@ describe("graceful close", () => {
         yield "last part";
       })();
     };
-    server = await serve({ handler, gracePeriod: 20_000 });
+    server = await serve({ handler, gracePeriod: 20_000, drainTimeout: 0 });
     const port = server.address.port;
 
     const idle = await RawClient.open(port);

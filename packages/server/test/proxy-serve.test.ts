@@ -1,0 +1,95 @@
+// proxyProtocol on a real listener: the header's source address is the request's
+// remoteAddress; a missing, malformed or incomplete header closes the connection with no
+// answer; trustProxy applies on top of it. (The reader itself: proxy-protocol.test.ts.)
+import { afterEach, describe, expect, test } from "vitest";
+import { serve } from "@k/server";
+import type { ServeOptions, Server } from "@k/server";
+import { makeCertificate, RawClient } from "./helpers.ts";
+
+const whoami: ServeOptions["handler"] = (request) => ({
+  status: 200,
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify({ address: request.remoteAddress, port: request.remotePort, peer: request.peerAddress }),
+});
+
+function bodyOf(received: string): unknown {
+  return JSON.parse(received.slice(received.indexOf("\r\n\r\n") + 4));
+}
+
+describe("proxyProtocol", () => {
+  let server: Server | undefined;
+  const errors: Error[] = [];
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+    errors.length = 0;
+  });
+  const start = async (extra: Partial<ServeOptions> = {}) => {
+    server = await serve({ handler: whoami, proxyProtocol: true, drainTimeout: 0, onSocketError: (e) => errors.push(e), ...extra });
+    return server.address.port;
+  };
+
+  test("takes the client address from a v1 header sent in pieces with the request", async () => {
+    const client = await RawClient.open(await start());
+    client.send("PROXY TCP4 203.0.113.7 10.0");
+    await new Promise((r) => setTimeout(r, 20));
+    client.send(".0.1 51234 80\r\nGET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    await client.gone;
+    expect(bodyOf(client.received)).toEqual({ address: "203.0.113.7", port: 51234, peer: "203.0.113.7" });
+  });
+
+  test("takes the client address from a v2 header for every request of the connection", async () => {
+    const client = await RawClient.open(await start());
+    const header = Buffer.from([
+      0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a, 0x21, 0x21, 0, 36,
+      0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, ...new Array<number>(15).fill(0), 1, 0x04, 0xd2, 0, 80,
+    ]);
+    client.socket.write(header);
+    client.send("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    await client.gone;
+    const bodies = client.received.split("HTTP/1.1 200").slice(1).map((r) => bodyOf(r));
+    expect(bodies).toEqual([{ address: "2001:db8::7", port: 1234, peer: "2001:db8::7" }, { address: "2001:db8::7", port: 1234, peer: "2001:db8::7" }]);
+  });
+
+  test("keeps the connection's own address for a v2 LOCAL header (a balancer's health check)", async () => {
+    const client = await RawClient.open(await start());
+    client.socket.write(Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a, 0x20, 0x00, 0, 0]));
+    client.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    await client.gone;
+    expect(bodyOf(client.received)).toMatchObject({ address: "127.0.0.1" });
+  });
+
+  for (const [why, bytes] of [
+    ["a request without a header", "GET / HTTP/1.1\r\nHost: x\r\n\r\n"],
+    ["a malformed v1 header", "PROXY TCP4 1.2.3.4 5.6.7.8 99999 80\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"],
+    ["garbage", "\x16\x03\x01\x02\x00garbage"],
+  ] as const) {
+    test(`closes the connection without an answer on ${why}`, async () => {
+      const client = await RawClient.open(await start());
+      client.send(bytes);
+      await client.gone;
+      expect(client.received).toBe("");
+      expect(errors.map((e) => (e as { code?: string }).code)).toEqual(["PROXY_PROTOCOL"]);
+    });
+  }
+
+  test("closes a connection whose header does not complete within headTimeout", async () => {
+    const client = await RawClient.open(await start({ headTimeout: 100 }));
+    client.send("PROXY TCP4 1.2.3.4");
+    await client.gone;
+    expect(client.received).toBe("");
+    expect(errors[0]?.message).toMatch(/no complete header within 100 ms/);
+  });
+
+  test("applies trustProxy to the header's address: a trusted balancer's X-Forwarded-For is read", async () => {
+    const client = await RawClient.open(await start({ trustProxy: ["10.0.0.0/8"] }));
+    client.send("PROXY TCP4 10.1.2.3 10.0.0.1 40000 80\r\nGET / HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 198.51.100.9\r\nConnection: close\r\n\r\n");
+    await client.gone;
+    expect(bodyOf(client.received)).toEqual({ address: "198.51.100.9", peer: "10.1.2.3" });
+  });
+
+  test("is refused with tls, and an invalid trustProxy entry is refused, before listening", async () => {
+    await expect(serve({ handler: whoami, proxyProtocol: true, tls: makeCertificate() })).rejects.toMatchObject({ code: "INVALID_OPTION" });
+    await expect(serve({ handler: whoami, trustProxy: ["10.0.0.0/99"] })).rejects.toMatchObject({ code: "INVALID_OPTION", message: expect.stringContaining("10.0.0.0/99") });
+  });
+});
