@@ -6,6 +6,7 @@
  * CLI's job (it needs the file system). Pure, so it is unit-tested without spawning.
  */
 import { parseArgs } from "node:util";
+import { createTrustProxy } from "@k/handler";
 import { fileURLToPath } from "node:url";
 
 /** The access-log formats: Common Log Format or one JSON object per line. */
@@ -24,6 +25,18 @@ export interface DemoCliOptions {
   /** Compress responses and serve precompressed siblings (`--no-compress`: false). */
   compress: boolean;
   help: boolean;
+  /** Behind a balancer (issue 13): see {@link ProxyCliOptions}. */
+  proxy: ProxyCliOptions;
+}
+
+/** The balancer flags: `--trust-proxy`, `--proxy-protocol`, `--idle-timeout`. */
+export interface ProxyCliOptions {
+  /** Addresses / CIDR ranges whose X-Forwarded-* / Forwarded headers are believed (empty: none). */
+  trustProxy: string[];
+  /** Read a PROXY protocol v1/v2 header first on every connection. */
+  proxyProtocol: boolean;
+  /** ms an idle keep-alive connection stays open; undefined: @k/handler's default (65 s). */
+  idleTimeout: number | undefined;
 }
 
 /** Either options or the reason the arguments are invalid. */
@@ -56,6 +69,13 @@ Options:
       --quiet         print neither the startup line nor an access log
       --no-compress   send every response uncompressed (default: gzip/br/... for text types)
   -h, --help          show this help and exit
+
+Behind a load balancer:
+      --trust-proxy <list>  addresses/CIDRs (comma-separated) whose X-Forwarded-For/-Proto/-Host
+                            and Forwarded headers give the client (default: none)
+      --proxy-protocol      every connection starts with a PROXY protocol v1/v2 header (HAProxy's
+                            send-proxy); connections without one are closed
+      --idle-timeout <s>    an idle keep-alive connection stays open (default: 65)
 `;
 
 /**
@@ -108,6 +128,9 @@ export function parseCliArgs(
         quiet: { type: "boolean" },
         "no-compress": { type: "boolean" },
         help: { type: "boolean", short: "h" },
+        "trust-proxy": { type: "string" },
+        "proxy-protocol": { type: "boolean" },
+        "idle-timeout": { type: "string" },
       },
     }));
   } catch (error) {
@@ -125,6 +148,7 @@ export function parseCliArgs(
     quiet: values.quiet === true,
     compress: values["no-compress"] !== true,
     help: values.help === true,
+    proxy: { trustProxy: [], proxyProtocol: values["proxy-protocol"] === true, idleTimeout: undefined },
   };
   if (options.help) return { ok: true, options };
 
@@ -163,9 +187,36 @@ export function parseCliArgs(
     options.log = values.log;
   }
 
+  const proxyError = parseProxyFlags(values, options.proxy);
+  if (proxyError !== null) return { ok: false, message: proxyError };
+
   if (options.quiet && options.log !== null) {
     return { ok: false, message: "--quiet and --log contradict each other: choose one" };
   }
 
   return { ok: true, options };
+}
+
+/** The balancer flags into `proxy`; returns the error message, or null. */
+function parseProxyFlags(
+  values: { "trust-proxy"?: string | undefined; "idle-timeout"?: string | undefined },
+  proxy: ProxyCliOptions,
+): string | null {
+  const list = values["trust-proxy"];
+  if (list !== undefined) {
+    proxy.trustProxy = list.split(",").map((entry) => entry.trim());
+    try {
+      createTrustProxy(proxy.trustProxy);
+    } catch {
+      return `--trust-proxy must be addresses or CIDR ranges separated by commas, got '${list}'`;
+    }
+  }
+  const idle = values["idle-timeout"];
+  if (idle !== undefined) {
+    // Whole seconds or up to 3 decimals: "0.5" is 500 ms.
+    const match = /^([0-9]{1,7})(?:\.([0-9]{1,3}))?$/.exec(idle);
+    if (match === null) return `--idle-timeout must be seconds (up to 3 decimals), got '${idle}'`;
+    proxy.idleTimeout = parseDecimal(match[1]!, 2_147_483) * 1000 + (match[2] === undefined ? 0 : parseDecimal(match[2].padEnd(3, "0"), 999));
+  }
+  return null;
 }

@@ -50,6 +50,9 @@ async function main(): Promise<void> {
       host: options.host,
       workers: options.workers,
       serverName: "k-demo",
+      ...(options.proxy.trustProxy.length > 0 ? { trustProxy: options.proxy.trustProxy } : {}),
+      ...(options.proxy.proxyProtocol ? { proxyProtocol: true } : {}),
+      ...(options.proxy.idleTimeout === undefined ? {} : { idleTimeout: options.proxy.idleTimeout }),
       onError(error, request) {
         // HttpErrors below 500 are answers we chose (413, 400), not faults.
         if (isHttpError(error) && error.status < 500) return;

@@ -24,9 +24,25 @@ describe("parseCliArgs", () => {
       quiet: false,
       compress: true,
       help: false,
+      proxy: { trustProxy: [], proxyProtocol: false, idleTimeout: undefined },
     });
     expect(defaultPort).toBe(8080);
     expect(defaultHost).toBe("127.0.0.1");
+  });
+
+  it("reads the balancer flags: --trust-proxy as a list, --proxy-protocol, --idle-timeout in seconds", () => {
+    expect(options(["--trust-proxy", "127.0.0.1, 10.0.0.0/8,::1", "--proxy-protocol", "--idle-timeout", "2.5"]).proxy).toEqual({
+      trustProxy: ["127.0.0.1", "10.0.0.0/8", "::1"],
+      proxyProtocol: true,
+      idleTimeout: 2_500,
+    });
+    expect(options(["--idle-timeout", "0"]).proxy.idleTimeout).toBe(0);
+  });
+
+  it("refuses a --trust-proxy entry that is not an address or range, and a malformed --idle-timeout", () => {
+    expect(error(["--trust-proxy", "10.0.0.0/33"])).toBe("--trust-proxy must be addresses or CIDR ranges separated by commas, got '10.0.0.0/33'");
+    expect(error(["--trust-proxy", "127.0.0.1,"])).toMatch(/^--trust-proxy must be/);
+    for (const bad of ["-1", "1e3", "1.2345", "", "2s"]) expect(error([`--idle-timeout=${bad}`])).toMatch(/^--idle-timeout must be seconds/);
   });
 
   it("turns compression off with --no-compress", () => {
