@@ -113,11 +113,6 @@ export function validateOptions(options: ServeOptions): void {
     throw new ServerError("INVALID_OPTION", "host must be a non-empty string");
   }
   checkInteger("drainTimeout", options.drainTimeout, 0, 2_147_483_647);
-  if (options.proxyProtocol === true && options.tls !== undefined) {
-    // A PROXY header before a TLS handshake needs the bytes read past the header handed to
-    // the TLS layer, which Node's handle-level TLS wrap would lose: not done yet (issue 13).
-    throw new ServerError("INVALID_OPTION", "proxyProtocol with tls is not supported yet: terminate TLS at the balancer, or serve plain HTTP behind it");
-  }
   if (options.proxyProtocol !== undefined && typeof options.proxyProtocol !== "boolean") {
     throw new ServerError("INVALID_OPTION", `proxyProtocol must be true or false, got ${String(options.proxyProtocol)}`);
   }

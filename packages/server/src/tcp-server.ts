@@ -97,9 +97,18 @@ class TcpServer implements Server {
   #proxyTimeout: number;
   #onSocketError: ((error: Error) => void) | undefined;
 
-  constructor(server: NetServer, secure: boolean, options: ServeOptions) {
+  /**
+   * proxyProtocol with tls: the tls.Server that is not listening itself; sockets are handed to
+   * it ('connection') once their PROXY header is read. Otherwise the listening server.
+   */
+  #tls: NetServer;
+  /** proxyProtocol with tls: the header of each raw socket in its handshake, by peer. */
+  #proxied = new Map<string, ProxyHeader>();
+
+  constructor(server: NetServer, secure: boolean, options: ServeOptions, tlsServer: NetServer = server) {
     this.#server = server;
     this.#secure = secure;
+    this.#tls = tlsServer;
     this.#maxConnections = options.maxConnections ?? defaultMaxConnections;
     this.#gracePeriod = options.gracePeriod ?? defaultGracePeriod;
     this.#noDelay = options.noDelay ?? true;
@@ -122,10 +131,10 @@ class TcpServer implements Server {
     server.on("error", (error: Error) => options.onSocketError?.(error));
     server.on("connection", (socket: Socket) => this.#accept(socket));
     if (secure) {
-      server.on("secureConnection", (socket: TLSSocket) => this.#serve(socket));
+      tlsServer.on("secureConnection", (socket: TLSSocket) => this.#serve(socket, this.#takeProxied(socket)));
       // A failed handshake (plain HTTP to the TLS port, bad certificate, timeout) only costs
       // that socket; the listener keeps the error from reaching 'uncaughtException'.
-      server.on("tlsClientError", (error: Error, socket: TLSSocket) => {
+      tlsServer.on("tlsClientError", (error: Error, socket: TLSSocket) => {
         options.onSocketError?.(error);
         socket.destroy();
       });
@@ -165,7 +174,18 @@ class TcpServer implements Server {
     this.#handshaking.set(key, socket);
     socket.once("close", () => {
       if (this.#handshaking.get(key) === socket) this.#handshaking.delete(key);
+      this.#proxied.delete(key);
     });
+    // The PROXY header comes before the TLS handshake (the balancer does not decrypt).
+    if (this.#proxyTimeout > 0) this.#readProxyHeader(socket);
+  }
+
+  #takeProxied(socket: Socket): ProxyHeader | undefined {
+    if (this.#proxied.size === 0) return undefined;
+    const key = peerKey(socket);
+    const header = this.#proxied.get(key);
+    this.#proxied.delete(key);
+    return header;
   }
 
   #serve(socket: Socket, proxy?: ProxyHeader): void {
@@ -210,6 +230,13 @@ class TcpServer implements Server {
       done();
       socket.pause();
       if (result.rest.length > 0) socket.unshift(result.rest);
+      if (this.#secure) {
+        // The TLS layer reads the bytes put back (a ClientHello often shares the header's
+        // segment); the header waits for 'secureConnection'.
+        this.#proxied.set(peerKey(socket), result.header);
+        this.#tls.emit("connection", socket);
+        return;
+      }
       this.#serve(socket, result.header);
       socket.resume();
     };
@@ -286,10 +313,11 @@ export async function listen(options: ServeOptions): Promise<Server> {
   const host = options.host ?? defaultHost;
   const port = options.port ?? defaultPort;
   let server: NetServer;
+  let tlsServer: NetServer | undefined;
   const netOptions = { allowHalfOpen: true, pauseOnConnect: false };
   if (options.tls !== undefined) {
     try {
-      server = createTlsServer({
+      server = tlsServer = createTlsServer({
         handshakeTimeout: options.headTimeout ?? defaultHandshakeTimeout,
         ...options.tls,
         ...netOptions,
@@ -297,6 +325,8 @@ export async function listen(options: ServeOptions): Promise<Server> {
     } catch (error) {
       throw new ServerError("TLS_CONFIG", `invalid tls options: ${(error as Error).message}`, { cause: error, port, host });
     }
+    // The PROXY header precedes the handshake: plain TCP listens, TLS starts after the header.
+    if (options.proxyProtocol === true) server = createNetServer(netOptions);
   } else {
     server = createNetServer(netOptions);
   }
@@ -313,5 +343,5 @@ export async function listen(options: ServeOptions): Promise<Server> {
       reject(toListenError(error, port, host));
     }
   });
-  return new TcpServer(server, options.tls !== undefined, options);
+  return new TcpServer(server, options.tls !== undefined, options, tlsServer);
 }

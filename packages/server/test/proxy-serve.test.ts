@@ -1,6 +1,8 @@
 // proxyProtocol on a real listener: the header's source address is the request's
 // remoteAddress; a missing, malformed or incomplete header closes the connection with no
 // answer; trustProxy applies on top of it. (The reader itself: proxy-protocol.test.ts.)
+import { connect } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { afterEach, describe, expect, test } from "vitest";
 import { serve } from "@k/server";
 import type { ServeOptions, Server } from "@k/server";
@@ -88,8 +90,40 @@ describe("proxyProtocol", () => {
     expect(bodyOf(client.received)).toEqual({ address: "198.51.100.9", peer: "10.1.2.3" });
   });
 
-  test("is refused with tls, and an invalid trustProxy entry is refused, before listening", async () => {
-    await expect(serve({ handler: whoami, proxyProtocol: true, tls: makeCertificate() })).rejects.toMatchObject({ code: "INVALID_OPTION" });
+  test("reads the header before the TLS handshake, the ClientHello in the same segment", async () => {
+    const { key, cert } = makeCertificate();
+    const port = await start({ tls: { key, cert } });
+    const raw = connect({ port, host: "127.0.0.1" });
+    await new Promise((resolve) => raw.once("connect", resolve));
+    // Corked: the header and the ClientHello leave in one write, as from a balancer.
+    raw.cork();
+    raw.write("PROXY TCP6 2001:db8::9 2001:db8::1 4433 443\r\n");
+    const secure = tlsConnect({ socket: raw, servername: "localhost", ca: cert });
+    process.nextTick(() => raw.uncork());
+    let received = "";
+    secure.setEncoding("latin1").on("data", (text: string) => (received += text));
+    secure.on("secureConnect", () => secure.write("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    await new Promise((resolve, reject) => {
+      secure.once("close", resolve);
+      secure.once("error", reject);
+    });
+    expect(bodyOf(received)).toEqual({ address: "2001:db8::9", port: 4433, peer: "2001:db8::9" });
+  });
+
+  test("closes a TLS connection whose PROXY header is missing, before any handshake", async () => {
+    const { key, cert } = makeCertificate();
+    const port = await start({ tls: { key, cert } });
+    const secure = tlsConnect({ port, host: "127.0.0.1", servername: "localhost", ca: cert });
+    const outcome = await new Promise<string>((resolve) => {
+      secure.once("secureConnect", () => resolve("handshake"));
+      secure.once("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? "error"));
+      secure.once("close", () => resolve("closed"));
+    });
+    expect(outcome).not.toBe("handshake");
+    expect(errors.map((e) => (e as { code?: string }).code)).toEqual(["PROXY_PROTOCOL"]);
+  });
+
+  test("refuses an invalid trustProxy entry before listening", async () => {
     await expect(serve({ handler: whoami, trustProxy: ["10.0.0.0/99"] })).rejects.toMatchObject({ code: "INVALID_OPTION", message: expect.stringContaining("10.0.0.0/99") });
   });
 });
