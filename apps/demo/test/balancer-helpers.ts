@@ -45,13 +45,19 @@ export async function killAll(): Promise<void> {
   }));
 }
 
-/** A port that was free a moment ago (bound to 0, read, released). */
+const handedOut = new Set<number>();
+
+/** A port that was free a moment ago (bound to 0, read, released), never one given before. */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  for (;;) {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as { port: number }).port;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
 }
 
 /** Resolves once something accepts TCP connections on the port (bounded). */
