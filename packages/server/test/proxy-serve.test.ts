@@ -123,6 +123,19 @@ describe("proxyProtocol", () => {
     expect(errors.map((e) => (e as { code?: string }).code)).toEqual(["PROXY_PROTOCOL"]);
   });
 
+  test("answers, with Connection: close, a request whose header completes after close() began", async () => {
+    server = await serve({ handler: whoami, proxyProtocol: true, gracePeriod: 20_000, onSocketError: (e) => errors.push(e) });
+    const client = await RawClient.open(server.address.port);
+    client.send("PROXY TCP4 203.0.113.7 10.0.0.1 5");
+    await new Promise((r) => setTimeout(r, 50)); // the server has read the first piece
+    const closed = server.close();
+    client.send("1234 80\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    await client.gone;
+    expect(client.received).toMatch(/\r\nconnection: close\r\n/i);
+    expect(bodyOf(client.received)).toMatchObject({ address: "203.0.113.7" });
+    await closed;
+  });
+
   test("refuses an invalid trustProxy entry before listening", async () => {
     await expect(serve({ handler: whoami, trustProxy: ["10.0.0.0/99"] })).rejects.toMatchObject({ code: "INVALID_OPTION", message: expect.stringContaining("10.0.0.0/99") });
   });
