@@ -5,11 +5,14 @@
 export type * from "./types.js";
 export {
   createConnection,
+  defaultBodyRateWindow,
   defaultBodyTimeout,
   defaultHeadTimeout,
   defaultIdleTimeout,
   defaultMaxDrainSize,
   defaultMaxPipelined,
+  defaultMinBodyRate,
+  defaultRequestTimeout,
 } from "./connection.js";
 export { HttpError, isHttpError } from "./errors.js";
 export type { HttpErrorCode } from "./errors.js";

@@ -89,6 +89,22 @@ export interface ConnectionOptions {
   idleTimeout?: number | undefined;
   /** ms without request-body bytes while a body is expected → abort (408 if no head was sent). Default 30 000. */
   bodyTimeout?: number | undefined;
+  /**
+   * ms for a whole request, from the first byte of its head (from accept on a fresh connection)
+   * until its body is completely received; past it → 408 + close (the connection is dropped when
+   * the response head already went out). The clock stops while reading is paused for the
+   * component (backpressure) and until a `100 Continue` is sent. Also caps `headTimeout`.
+   * 0 or Infinity: none. Default 300 000 (node:http's `requestTimeout`).
+   */
+  requestTimeout?: number | undefined;
+  /**
+   * Bytes per second a request body must average over each `bodyRateWindow` while it is read,
+   * else → 408 + close (as `requestTimeout`). The first window is the grace period. 0: no check.
+   * Default 240.
+   */
+  minBodyRate?: number | undefined;
+  /** ms over which `minBodyRate` is measured. Default 5 000. */
+  bodyRateWindow?: number | undefined;
   /** Requests parsed ahead and waiting; beyond it reading pauses. Default 16. */
   maxPipelined?: number | undefined;
   /** Unread request-body bytes drained after a response before the connection closes instead. Default 1 MiB. */
