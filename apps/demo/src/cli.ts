@@ -14,6 +14,7 @@ import { isHttpError } from "@k/handler";
 import { serve } from "@k/server";
 import type { Server } from "@k/server";
 import { formatAccessLog } from "./access-log.js";
+import { createLineWriter } from "./log-writer.js";
 import { parseCliArgs, usage } from "./args.js";
 import { createDemoHandler } from "./app.js";
 
@@ -41,6 +42,11 @@ async function main(): Promise<void> {
   // EPIPE: the access log stops, serving goes on.
   process.stdout.on("error", () => {
     log = null;
+  });
+  // Bounded: while stdout is full, lines are dropped and counted (reported on stderr when it
+  // drains), never queued: a stalled log reader must not grow the server's memory (issue 11).
+  const accessLog = createLineWriter(process.stdout, (dropped) => {
+    process.stderr.write(`k-demo: access log: ${dropped} line${dropped === 1 ? "" : "s"} dropped while stdout was blocked\n`);
   });
   let server: Server;
   try {
@@ -72,7 +78,7 @@ async function main(): Promise<void> {
                 durationMs: info.durationMs,
                 time: Date.now(),
               });
-              process.stdout.write(line + "\n");
+              accessLog.write(line);
             },
           }),
     });

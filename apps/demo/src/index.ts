@@ -17,3 +17,5 @@ export { defaultStreamBytes, defaultStreamChunk, generatePattern, handleStream, 
 export type { StreamParameters } from "./stream.js";
 export { formatAccessLog, formatClfDate } from "./access-log.js";
 export type { AccessLogEntry } from "./access-log.js";
+export { createLineWriter } from "./log-writer.js";
+export type { LineSink, LineWriter } from "./log-writer.js";
