@@ -15,6 +15,7 @@ import { createParser, isParseError, statusForParseError } from "@k/parser";
 import type { MessageHead, Parser, ParseErrorLike } from "@k/parser";
 import { httpDate } from "./date.js";
 import { HttpError, isHttpError } from "./errors.js";
+import { logError } from "./error-log.js";
 import { isValidHost } from "./host.js";
 import { BODY_QUEUE_CHUNKS, BodyQueue, HttpRequest, LazyAbort } from "./request.js";
 import {
@@ -1331,7 +1332,11 @@ class HttpConnection implements Connection {
 
   #report(error: unknown, request?: HttpRequest): void {
     const onError = this.#o.onError;
-    if (onError === undefined) return;
+    if (onError === undefined) {
+      // No hook: one rate-limited stderr entry, so a failing component never goes unseen.
+      logError(error, request);
+      return;
+    }
     try {
       onError(error, request);
     } catch {

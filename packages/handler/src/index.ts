@@ -15,6 +15,7 @@ export {
   defaultRequestTimeout,
 } from "./connection.js";
 export { HttpError, isHttpError } from "./errors.js";
+export { errorLogBurst, errorLogTarget, logError } from "./error-log.js";
 export type { HttpErrorCode } from "./errors.js";
 export { RequestHeaders } from "./headers.js";
 export { HttpRequest } from "./request.js";

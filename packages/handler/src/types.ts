@@ -117,7 +117,10 @@ export interface ConnectionOptions {
   maxTargetLength?: number | undefined;
   /** `Server` header value; none by default. */
   serverName?: string | undefined;
-  /** Component and connection errors; never throws into the process. */
+  /**
+   * Component and connection errors; never throws into the process. Without it, each error is
+   * printed to stderr by `logError` (method, target, stack; at most 10 per second).
+   */
   onError?: ((error: unknown, request?: HttpRequest) => void) | undefined;
   /** Called once per answered request. */
   onResponse?: ((info: ResponseInfo) => void) | undefined;
