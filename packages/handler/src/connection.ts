@@ -15,6 +15,14 @@ import { createParser, isParseError, statusForParseError } from "@k/parser";
 import type { MessageHead, Parser, ParseErrorLike } from "@k/parser";
 import { httpDate } from "./date.js";
 import { HttpError, isHttpError } from "./errors.js";
+import {
+  DiagnosticsResponse,
+  requestErrorChannel,
+  requestStartChannel,
+  responseCreatedChannel,
+  responseFinishChannel,
+  tracing,
+} from "./diagnostics.js";
 import { logError } from "./error-log.js";
 import { isValidHost } from "./host.js";
 import { BODY_QUEUE_CHUNKS, BodyQueue, HttpRequest, LazyAbort } from "./request.js";
@@ -104,6 +112,8 @@ interface Exchange {
   started: number;
   source: PartSource | null;
   framer: Framer | null;
+  /** The `response` published on diagnostics channels; null when nobody listened at its start. */
+  diag: DiagnosticsResponse | null;
 }
 
 interface Resolved {
@@ -122,6 +132,7 @@ interface Resolved {
   keepAliveValue: string | null;
   onError: ((error: unknown, request?: HttpRequest) => void) | undefined;
   onResponse: ConnectionOptions["onResponse"];
+  diagnosticsServer: unknown;
 }
 
 const PARSE_MESSAGES: Partial<Record<string, string>> = {
@@ -245,6 +256,7 @@ class HttpConnection implements Connection {
       keepAliveValue: idleTimeout > 0 && Number.isFinite(idleTimeout) ? `timeout=${Math.floor(idleTimeout / 1000)}` : null,
       onError: options.onError,
       onResponse: options.onResponse,
+      diagnosticsServer: options.diagnosticsServer,
     };
     const parserOptions: { maxBodySize?: number; maxHeadSize?: number; maxHeaderCount?: number; maxTargetLength?: number } = {};
     if (options.maxBodySize !== undefined) parserOptions.maxBodySize = options.maxBodySize;
@@ -421,6 +433,7 @@ class HttpConnection implements Connection {
       started: 0,
       source: null,
       framer: null,
+      diag: null,
     };
     ex.body = new BodyQueue({ onPull: (waiting) => this.#onPull(ex, waiting) });
     const t = this.#transport;
@@ -561,6 +574,7 @@ class HttpConnection implements Connection {
       started: 0,
       source: null,
       framer: null,
+      diag: null,
     };
     ex.body.end();
     this.#queue.push(ex);
@@ -634,6 +648,8 @@ class HttpConnection implements Connection {
       this.#finish(ex);
       return;
     }
+    // One property read per channel when nobody traces.
+    if (tracing()) this.#traceStart(ex);
     let result: unknown;
     try {
       result = this.#o.handler(ex.request!);
@@ -864,6 +880,11 @@ class HttpConnection implements Connection {
     });
     ex.status = status;
     ex.noBody = choice.noBody;
+    if (ex.diag !== null) {
+      ex.diag.statusCode = status;
+      ex.diag.headersSent = true;
+      ex.diag.headers = headers;
+    }
     const before = this.#bytesCounter;
     ex.framer = framer;
     framer.start(first);
@@ -937,6 +958,7 @@ class HttpConnection implements Connection {
         this.#report(error, ex.request);
       }
     }
+    if (ex.diag !== null) this.#traceFinish(ex, ex.diag);
     if (ex.closeAfter || this.#shuttingDown) {
       this.#endTransport();
       return;
@@ -1330,7 +1352,42 @@ class HttpConnection implements Connection {
     ));
   }
 
+  // ---- diagnostics_channel (see diagnostics.ts) -------------------------------------------
+
+  #traceStart(ex: Exchange): void {
+    const response = new DiagnosticsResponse();
+    ex.diag = response;
+    const request = ex.request!;
+    if (responseCreatedChannel.hasSubscribers) responseCreatedChannel.publish({ request, response });
+    if (requestStartChannel.hasSubscribers) {
+      requestStartChannel.publish({ request, response, socket: this.#socket(), server: this.#o.diagnosticsServer });
+    }
+  }
+
+  #traceFinish(ex: Exchange, response: DiagnosticsResponse): void {
+    response.bytes = ex.bodyBytes;
+    response.wireBytes = ex.bytes;
+    response.finished = true;
+    if (responseFinishChannel.hasSubscribers) {
+      responseFinishChannel.publish({ request: ex.request!, response, socket: this.#socket(), server: this.#o.diagnosticsServer });
+    }
+  }
+
+  #socket(): unknown {
+    return this.#transport.socket ?? this.#transport;
+  }
+
   #report(error: unknown, request?: HttpRequest): void {
+    if (requestErrorChannel.hasSubscribers) {
+      const ex = request === undefined ? undefined : this.#queue.find((e) => e.request === request);
+      requestErrorChannel.publish({
+        request,
+        response: ex?.diag ?? undefined,
+        socket: this.#socket(),
+        server: this.#o.diagnosticsServer,
+        error,
+      });
+    }
     const onError = this.#o.onError;
     if (onError === undefined) {
       // No hook: one rate-limited stderr entry, so a failing component never goes unseen.

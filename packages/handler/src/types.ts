@@ -64,6 +64,8 @@ export interface Transport {
   /** Optional: coalesce the writes between cork and uncork. */
   cork?(): void;
   uncork?(): void;
+  /** The socket under this transport, published as `socket` on diagnostics channels. */
+  readonly socket?: object | undefined;
   readonly remoteAddress?: string | undefined;
   readonly remotePort?: number | undefined;
   readonly encrypted?: boolean | undefined;
@@ -124,6 +126,8 @@ export interface ConnectionOptions {
   onError?: ((error: unknown, request?: HttpRequest) => void) | undefined;
   /** Called once per answered request. */
   onResponse?: ((info: ResponseInfo) => void) | undefined;
+  /** Published as `server` on the diagnostics channels (@k/server sets its Server). */
+  diagnosticsServer?: unknown;
 }
 
 /** One connection's request lifecycle, driven by its transport. */

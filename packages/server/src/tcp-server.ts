@@ -95,7 +95,8 @@ class TcpServer implements Server {
     this.#gracePeriod = options.gracePeriod ?? defaultGracePeriod;
     this.#noDelay = options.noDelay ?? true;
     this.#bind = {
-      connection: connectionOptionsOf(options),
+      // The diagnostics channels publish this Server as `server` (node:http publishes its own).
+      connection: { ...connectionOptionsOf(options), diagnosticsServer: this },
       lingerTimeout: options.lingerTimeout ?? defaultLingerTimeout,
       sendTimeout: options.sendTimeout ?? defaultSendTimeout,
       onSocketError: options.onSocketError,
