@@ -224,3 +224,25 @@ describe("crashing workers", () => {
     }
   }, 30_000);
 });
+
+describe("workers killed by a signal", () => {
+  test("a primary whose workers all exited by signal exits non-zero, so a supervisor restarts it", async () => {
+    // Its own process group: SIGTERM reaches the primary and both workers, as a supervisor that
+    // signals the whole group does. The fixture's workers do not handle SIGTERM: they die of it.
+    const app = spawn(process.execPath, [fixture], { stdio: ["ignore", "pipe", "ignore"], detached: true });
+    let out = "";
+    let exitCode: number | null | undefined;
+    app.stdout.setEncoding("utf8");
+    app.stdout.on("data", (c: string) => { out += c; });
+    app.once("exit", (code) => { exitCode = code; });
+    try {
+      await until(() => out.includes("}\n"), "the cluster to listen", 2_000);
+      process.kill(-app.pid!, "SIGTERM");
+      await until(() => exitCode !== undefined, "the primary to exit", 800);
+      expect(out).toContain("closed\n");
+      expect(exitCode).toBe(1);
+    } finally {
+      if (exitCode === undefined) process.kill(-app.pid!, "SIGKILL");
+    }
+  }, 30_000);
+});
