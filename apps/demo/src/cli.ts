@@ -55,6 +55,12 @@ async function main(): Promise<void> {
       port: options.port,
       host: options.host,
       workers: options.workers,
+      maxConnections: options.limits.maxConnections,
+      headTimeout: options.limits.headTimeout,
+      idleTimeout: options.limits.idleTimeout,
+      requestTimeout: options.limits.requestTimeout,
+      maxBodySize: options.limits.maxBodySize,
+      sendTimeout: options.limits.sendTimeout,
       serverName: "k-demo",
       onError(error, request) {
         // HttpErrors below 500 are answers we chose (413, 400), not faults.
@@ -105,7 +111,8 @@ async function main(): Promise<void> {
     if (closing) process.exit(1);
     closing = true;
     server.close().then(
-      () => process.exit(0),
+      // Non-zero when the cluster primary saw every worker die of a signal (@k/server sets it).
+      () => process.exit(process.exitCode ?? 0),
       (error: unknown) => fail(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`, 1),
     );
   };

@@ -17,7 +17,7 @@ describe("k-demo CLI", () => {
     const { code, stdout, stderr } = await runCli(["--help"]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Usage: k-demo \[options\]/);
-    for (const flag of ["--port", "--host", "--root", "--workers", "--log", "--quiet", "--help"]) expect(stdout).toContain(flag);
+    for (const flag of ["--port", "--host", "--root", "--workers", "--log", "--quiet", "--help", "--max-connections", "--head-timeout", "--idle-timeout", "--request-timeout", "--max-body-size", "--send-timeout"]) expect(stdout).toContain(flag);
     expect(stderr).toBe("");
   });
 
