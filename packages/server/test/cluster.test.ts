@@ -234,13 +234,13 @@ describe("workers killed by a signal", () => {
     let exitCode: number | null | undefined;
     app.stdout.setEncoding("utf8");
     app.stdout.on("data", (c: string) => { out += c; });
-    app.once("exit", (code) => { exitCode = code; });
+    let exitSignal: string | null = null;
+    app.once("exit", (code, signal) => { exitCode = code; exitSignal = signal; });
     try {
       await until(() => out.includes("}\n"), "the cluster to listen", 2_000);
       process.kill(-app.pid!, "SIGTERM");
       await until(() => exitCode !== undefined, "the primary to exit", 800);
-      expect(out).toContain("closed\n");
-      expect(exitCode).toBe(1);
+      expect({ out: out.replace(/^\{.*\}\n/, ""), exitCode, signal: exitSignal }).toEqual({ out: "closed\n", exitCode: 1, signal: null });
     } finally {
       if (exitCode === undefined) process.kill(-app.pid!, "SIGKILL");
     }
