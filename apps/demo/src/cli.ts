@@ -10,7 +10,6 @@
 import cluster from "node:cluster";
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { isHttpError } from "@k/handler";
 import { serve } from "@k/server";
 import type { Server } from "@k/server";
 import { formatAccessLog } from "./access-log.js";
@@ -62,13 +61,8 @@ async function main(): Promise<void> {
       maxBodySize: options.limits.maxBodySize,
       sendTimeout: options.limits.sendTimeout,
       serverName: "k-demo",
-      onError(error, request) {
-        // HttpErrors below 500 are answers we chose (413, 400), not faults.
-        if (isHttpError(error) && error.status < 500) return;
-        const where = request === undefined ? "" : ` (${request.method} ${request.target})`;
-        const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-        process.stderr.write(`k-demo: error${where}: ${detail}\n`);
-      },
+      // No onError: @k/handler's default prints one line per error to stderr, rate-limited
+      // (at most 10 a second), so a flood of failures cannot flood or stall stderr either.
       ...(log === null
         ? {}
         : {

@@ -185,7 +185,9 @@ describe("k-demo CLI", () => {
       expect(body).not.toContain("ENOENT");
       expect(body).not.toContain(scratch);
       await waitFor(() => demo.stderr().includes("ENOENT"));
-      expect(demo.stderr()).toContain("k-demo: error (GET /anything)");
+      expect(demo.stderr()).toMatch(/^@k\/handler: error in GET \/anything: .*ENOENT.*$/m);
+      // One line per error: the stack's frames are on it, not on lines of their own.
+      expect(demo.stderr().split("\n").filter((l) => /^\s+at /.test(l))).toEqual([]);
     } finally {
       await demo.stop();
       await rm(scratch, { recursive: true, force: true });
