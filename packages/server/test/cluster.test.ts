@@ -235,7 +235,8 @@ describe("workers killed by a signal", () => {
     app.stdout.setEncoding("utf8");
     app.stdout.on("data", (c: string) => { out += c; });
     let exitSignal: string | null = null;
-    app.once("exit", (code, signal) => { exitCode = code; exitSignal = signal; });
+    // 'close', not 'exit': 'exit' can come before the last of the child's stdout was read.
+    app.once("close", (code, signal) => { exitCode = code; exitSignal = signal; });
     try {
       await until(() => out.includes("}\n"), "the cluster to listen", 2_000);
       process.kill(-app.pid!, "SIGTERM");
