@@ -60,7 +60,7 @@ describe("workers", () => {
     app = spawn(process.execPath, [fixture], { stdio: ["ignore", "pipe", "inherit"] });
     app.stdout?.setEncoding("utf8");
     app.stdout?.on("data", (c: string) => { stdout += c; });
-    app.once("exit", (code) => { exitCode = code; });
+    app.once("close", (code) => { exitCode = code; });
     await until(() => stdout.includes("\n") || exitCode !== undefined, "the cluster to listen", 2_000);
     const info = JSON.parse(stdout.slice(0, stdout.indexOf("\n"))) as { url: string; pid: number };
     url = info.url;
@@ -155,7 +155,7 @@ describe("workers that cannot listen", () => {
       let out = "";
       app.stdout.setEncoding("utf8");
       app.stdout.on("data", (c: string) => { out += c; });
-      const code = await new Promise<number | null>((resolve) => app.once("exit", resolve));
+      const code = await new Promise<number | null>((resolve) => app.once("close", resolve));
       expect(code).toBe(1);
       expect(JSON.parse(out)).toEqual({
         error: "ADDRESS_IN_USE",
@@ -177,7 +177,7 @@ describe("a hung worker", () => {
     let exitCode: number | null | undefined;
     app.stdout.setEncoding("utf8");
     app.stdout.on("data", (c: string) => { out += c; });
-    app.once("exit", (code) => { exitCode = code; });
+    app.once("close", (code) => { exitCode = code; });
     try {
       await until(() => out.includes("\n"), "the cluster to listen", 2_000);
       const { url } = JSON.parse(out.slice(0, out.indexOf("\n"))) as { url: string };
@@ -206,7 +206,7 @@ describe("crashing workers", () => {
     let exitCode: number | null | undefined;
     app.stdout.setEncoding("utf8");
     app.stdout.on("data", (c: string) => { out += c; });
-    app.once("exit", (code) => { exitCode = code; });
+    app.once("close", (code) => { exitCode = code; });
     try {
       await until(() => out.includes("}\n"), "the cluster to listen", 2_000);
       const forksAtStart = out.split("fork\n").length - 1;
