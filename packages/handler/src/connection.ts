@@ -1292,9 +1292,10 @@ class HttpConnection implements Connection {
   }
 
   #armDeadline(budget: number): void {
-    const window = this.#o.minBodyRate > 0 ? this.#o.bodyRateWindow : Infinity;
-    // Whole ms: the same period every time lets refresh() re-use the timer.
-    const ms = Math.max(1, Math.ceil(Math.min(budget, window)));
+    // Periods of one bodyRateWindow (also when the rate check is off) and whole ms: the same
+    // period every time lets refresh() re-use the connection's timer instead of a new one per
+    // request; only a request's last period before its deadline is shorter.
+    const ms = Math.max(1, Math.ceil(Math.min(budget, this.#o.bodyRateWindow)));
     if (this.#deadlineTimer !== null && this.#deadlineMs === ms) {
       this.#deadlineTimer.refresh();
       return;

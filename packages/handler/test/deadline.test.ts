@@ -2,9 +2,9 @@
 // that trickles in keeps its body timeout alive forever, so these two bound a request's time.
 // Real timers with small values (ms, not minutes); assertions are about what the client sees,
 // never about how fast the machine is (only lower bounds on time, which cannot be flaky).
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { HttpRequest } from "@k/handler";
-import { connect, readResponses, until } from "./helpers.js";
+import { connect, readResponses, tick, until } from "./helpers.js";
 
 const timers: NodeJS.Timeout[] = [];
 afterEach(() => {
@@ -104,6 +104,43 @@ describe("requestTimeout", () => {
     await new Promise((r) => setTimeout(r, 400));
     expect(h.transport.ended).toBe(false);
     expect(readResponses(h.transport.output()).responses.map((r) => r.status)).toEqual([200, 200]);
+  });
+});
+
+describe("the deadline's cost", () => {
+  it("creates no timer per request: one per connection, re-armed, for bodies that span reads", async () => {
+    for (const minBodyRate of [0, 240]) {
+      const spy = vi.spyOn(globalThis, "setTimeout");
+      try {
+        // A window no other timer uses, to tell the deadline's setTimeout calls apart.
+        const h = connect({ minBodyRate, bodyRateWindow: 4321, handler: readAll });
+        for (let i = 0; i < 20; i++) {
+          h.transport.send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nab");
+          await tick();
+          h.transport.send("cd");
+          await until(() => readResponses(h.transport.output()).responses.length === i + 1);
+        }
+        // Created once for the connection and refreshed for every later request.
+        expect(spy.mock.calls.filter(([, ms]) => ms === 4321)).toHaveLength(1);
+      } finally {
+        spy.mockRestore();
+      }
+    }
+  });
+
+  it("reads no clock for a request whose body arrives with its head", async () => {
+    const spy = vi.spyOn(performance, "now");
+    try {
+      const h = connect({ handler: readAll });
+      const before = spy.mock.calls.length;
+      for (let i = 0; i < 20; i++) {
+        h.transport.send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nab");
+        await until(() => readResponses(h.transport.output()).responses.length === i + 1);
+      }
+      expect(spy.mock.calls.length - before).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 
