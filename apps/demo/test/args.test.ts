@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultHost, defaultPort, defaultRoot, parseCliArgs, parseDecimal } from "k-demo";
+import { defaultHost, defaultLimits, defaultPort, defaultRoot, parseCliArgs, parseDecimal, parseSeconds, parseSize } from "k-demo";
 
 function options(argv: string[], env: Record<string, string> = {}) {
   const result = parseCliArgs(argv, env);
@@ -24,6 +24,7 @@ describe("parseCliArgs", () => {
       quiet: false,
       compress: true,
       help: false,
+      limits: defaultLimits,
     });
     expect(defaultPort).toBe(8080);
     expect(defaultHost).toBe("127.0.0.1");
@@ -80,6 +81,59 @@ describe("parseCliArgs", () => {
   it("answers --help and -h without validating anything else", () => {
     expect(options(["--help"]).help).toBe(true);
     expect(options(["-h", "--port", "nonsense"]).help).toBe(true);
+  });
+});
+
+describe("operator flags", () => {
+  it("documents the library defaults: 10 000 connections, 30/65/300/60 s, no body limit", () => {
+    expect(defaultLimits).toEqual({
+      maxConnections: 10_000,
+      headTimeout: 30_000,
+      idleTimeout: 65_000,
+      requestTimeout: 300_000,
+      maxBodySize: Infinity,
+      sendTimeout: 60_000,
+    });
+  });
+
+  it("reads every limit flag, timeouts in seconds and sizes with K/M/G", () => {
+    expect(options([
+      "--max-connections", "5", "--head-timeout", "1.5", "--idle-timeout", "0", "--request-timeout", "120",
+      "--max-body-size", "2M", "--send-timeout", "0.25",
+    ]).limits).toEqual({
+      maxConnections: 5,
+      headTimeout: 1500,
+      idleTimeout: 0,
+      requestTimeout: 120_000,
+      maxBodySize: 2 * 1024 * 1024,
+      sendTimeout: 250,
+    });
+  });
+
+  it("takes the host from HOST, the flag winning", () => {
+    expect(options([], { HOST: "0.0.0.0" }).host).toBe("0.0.0.0");
+    expect(options(["--host", "::1"], { HOST: "0.0.0.0" }).host).toBe("::1");
+    expect(options([], { HOST: "" }).host).toBe(defaultHost);
+  });
+
+  it("rejects bad limit values with a message naming the flag", () => {
+    expect(error(["--max-connections", "0"])).toMatch(/^--max-connections must be a whole number from 1/);
+    expect(error(["--head-timeout=-1"])).toMatch(/^--head-timeout must be seconds/);
+    expect(error(["--request-timeout", "1.2345"])).toMatch(/^--request-timeout must be seconds/);
+    expect(error(["--idle-timeout", "1e3"])).toMatch(/^--idle-timeout must be seconds/);
+    expect(error(["--max-body-size", "10X"])).toMatch(/^--max-body-size must be a number of bytes/);
+    expect(error(["--send-timeout", "3000000"])).toMatch(/^--send-timeout must be seconds from 0 to 2147483/);
+  });
+
+  it("parses seconds and sizes strictly", () => {
+    expect(parseSeconds("30")).toBe(30_000);
+    expect(parseSeconds("0.5")).toBe(500);
+    expect(parseSeconds("2.05")).toBe(2050);
+    for (const bad of ["", ".5", "5.", "1.0001", " 1", "1s", "+1"]) expect(parseSeconds(bad)).toBe(-1);
+    expect(parseSize("1024")).toBe(1024);
+    expect(parseSize("1k")).toBe(1024);
+    expect(parseSize("3G")).toBe(3 * 1024 ** 3);
+    for (const bad of ["", "K", "1KB", "-1", "1.5M"]) expect(parseSize(bad)).toBe(-1);
   });
 });
 
