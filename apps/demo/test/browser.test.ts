@@ -285,14 +285,13 @@ describeWithTools("the demo page in Chromium", [findChromium()], ([chromiumPath]
 
 // Compression in the browser (issue 10), a block of its own: Chromium asks for gzip/br/zstd,
 // gets the page's text files compressed, decodes them and renders the page from them.
-describe("compressed text in Chromium", () => {
+describeWithTools("compressed text in Chromium", [findChromium()], ([chromiumPath]) => {
   let demo: RunningDemo | undefined;
   let browser: Browser | undefined;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run \`sh apps/demo/scripts/ensure-test-tools.sh\` as root`);
     demo = await startDemo();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS, timeout: STEP_TIMEOUT_MS });
+    browser = await chromium.launch({ executablePath: chromiumPath, args: LAUNCH_ARGS, timeout: STEP_TIMEOUT_MS });
   }, 60_000);
 
   afterAll(async () => {
