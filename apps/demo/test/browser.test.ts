@@ -25,6 +25,7 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { skipHeavy, describeHeavy } from "../../../test-support/heavy.ts";
 import { describeWithTools } from "../../../test-support/outside-tool.ts";
 import { findChromium } from "./chromium.ts";
 
@@ -134,7 +135,12 @@ async function countBytes(url: string): Promise<number> {
   return total;
 }
 
-describeWithTools("the demo page in Chromium", [findChromium()], ([chromiumPath]) => {
+// The browser is a heavy suite: CI runs it once, on the README's Node (test-support/heavy.ts).
+const describeBrowser: typeof describeWithTools = skipHeavy
+  ? (title) => describeHeavy(title, () => test("runs in CI's full run", () => {}))
+  : describeWithTools;
+
+describeBrowser("the demo page in Chromium", [findChromium()], ([chromiumPath]) => {
   let demo: RunningDemo | undefined;
   let browser: Browser | undefined;
   let page: Page | undefined;
@@ -285,7 +291,7 @@ describeWithTools("the demo page in Chromium", [findChromium()], ([chromiumPath]
 
 // Compression in the browser (issue 10), a block of its own: Chromium asks for gzip/br/zstd,
 // gets the page's text files compressed, decodes them and renders the page from them.
-describeWithTools("compressed text in Chromium", [findChromium()], ([chromiumPath]) => {
+describeBrowser("compressed text in Chromium", [findChromium()], ([chromiumPath]) => {
   let demo: RunningDemo | undefined;
   let browser: Browser | undefined;
 

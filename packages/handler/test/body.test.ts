@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { HttpRequest } from "@k/handler";
 import { createParser } from "@k/parser";
 import { connect, get, readResponses, tick, until } from "./helpers.ts";
+import { itHeavy } from "../../../test-support/heavy.ts";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -55,7 +56,7 @@ describe("request body flow control", () => {
     expect(readResponses(h.transport.output()).responses[0]!.text).toBe(String(10 * 65536));
   });
 
-  it("streams a 1 GiB request body through a reading component with bounded memory", async () => {
+  itHeavy("streams a 1 GiB request body through a reading component with bounded memory", async () => {
     expect(typeof (globalThis as { gc?: unknown }).gc).toBe("function");
     const PIECE = MiB;
     const template = Buffer.alloc(PIECE);
@@ -100,7 +101,7 @@ describe("request body flow control", () => {
 });
 
 describe("response backpressure", () => {
-  it("sends a 1 GiB response to a slow reader with bounded memory", async () => {
+  itHeavy("sends a 1 GiB response to a slow reader with bounded memory", async () => {
     expect(typeof (globalThis as { gc?: unknown }).gc).toBe("function");
     const PIECE = MiB;
     let bodyBytes = 0;

@@ -8,6 +8,7 @@ import { compress } from "@k/handler";
 import type { RequestHandler } from "@k/handler";
 import { createParser } from "@k/parser";
 import { connect, get, tick, until } from "./helpers.ts";
+import { describeHeavy } from "../../../test-support/heavy.ts";
 
 /** Decoded body bytes of the (single, chunked) response in `raw`, as far as it arrived. */
 function bodySoFar(raw: Uint8Array): { head: string[] | null; body: Buffer } {
@@ -211,7 +212,7 @@ describe("compress: backpressure and cleanup", () => {
   });
 });
 
-describe("compress: memory", () => {
+describeHeavy("compress: memory", () => {
   // 1 GiB of varied text (issue 10) through gzip to a reader that takes 64 KiB at a time:
   // holding the body, or even its compressed form (~280 MiB), would break the bound many
   // times over; gzip level 1 keeps it to seconds on this 2-core machine.
