@@ -1,13 +1,14 @@
 /**
- * The k-demo command line: turns argv (and the PORT environment variable) into options, or
- * into one clear error message for the CLI to print with the usage and exit code 2.
+ * The k-demo command line: turns argv (and the PORT and HOST environment variables) into
+ * options, or into one clear error message for the CLI to print with the usage and exit code 2.
  *
  * It does not touch the network or exit the process; checking that `--root` exists is the
  * CLI's job (it needs the file system). Pure, so it is unit-tested without spawning.
  */
 import { parseArgs } from "node:util";
-import { createTrustProxy } from "@k/handler";
 import { fileURLToPath } from "node:url";
+import { createTrustProxy, defaultHeadTimeout, defaultIdleTimeout, defaultRequestTimeout } from "@k/handler";
+import { defaultMaxConnections, defaultSendTimeout } from "@k/server";
 
 /** The access-log formats: Common Log Format or one JSON object per line. */
 export type LogFormat = "clf" | "json";
@@ -25,19 +26,47 @@ export interface DemoCliOptions {
   /** Compress responses and serve precompressed siblings (`--no-compress`: false). */
   compress: boolean;
   help: boolean;
+  /** What an operator tunes: limits and timeouts passed to serve() (timeouts in ms, 0 = none). */
+  limits: DemoLimits;
   /** Behind a balancer (issue 13): see {@link ProxyCliOptions}. */
   proxy: ProxyCliOptions;
 }
 
-/** The balancer flags: `--trust-proxy`, `--proxy-protocol`, `--idle-timeout`. */
+/** The balancer flags: `--trust-proxy`, `--proxy-protocol`. */
 export interface ProxyCliOptions {
   /** Addresses / CIDR ranges whose X-Forwarded-* / Forwarded headers are believed (empty: none). */
   trustProxy: string[];
   /** Read a PROXY protocol v1/v2 header first on every connection. */
   proxyProtocol: boolean;
-  /** ms an idle keep-alive connection stays open; undefined: @k/handler's default (65 s). */
-  idleTimeout: number | undefined;
 }
+
+/** The operator flags' values, as serve() takes them. */
+export interface DemoLimits {
+  maxConnections: number;
+  headTimeout: number;
+  idleTimeout: number;
+  requestTimeout: number;
+  /** Bytes; Infinity when there is no limit. */
+  maxBodySize: number;
+  sendTimeout: number;
+}
+
+/**
+ * The operator flags' defaults: @k/server's and @k/handler's own (k-demo adds no limit of
+ * its own), spelled out here so `--help` can print them.
+ */
+export const defaultLimits: Readonly<DemoLimits> = {
+  maxConnections: defaultMaxConnections,
+  headTimeout: defaultHeadTimeout,
+  idleTimeout: defaultIdleTimeout,
+  requestTimeout: defaultRequestTimeout,
+  maxBodySize: Infinity,
+  sendTimeout: defaultSendTimeout,
+};
+/** The longest timeout a flag takes, in seconds (setTimeout's limit, 2^31 - 1 ms). */
+export const maxTimeoutSeconds: number = 2_147_483;
+/** The most `--max-connections` accepted. */
+export const maxMaxConnections: number = 1_000_000;
 
 /** Either options or the reason the arguments are invalid. */
 export type CliParseResult =
@@ -62,7 +91,7 @@ A web server built on the @k stack: static files, /echo, /hello, /stream, /uploa
 
 Options:
   -p, --port <n>      port to listen on, 0 picks a free one (default: $PORT or ${defaultPort})
-      --host <addr>   address to listen on (default: ${defaultHost})
+      --host <addr>   address to listen on (default: $HOST or ${defaultHost})
       --root <dir>    directory to serve static files from (default: the bundled public/)
       --workers <n>   processes to serve with, through node:cluster (default: ${defaultWorkers})
       --log <format>  access log on stdout: clf (Common Log Format) or json (default: none)
@@ -70,12 +99,19 @@ Options:
       --no-compress   send every response uncompressed (default: gzip/br/... for text types)
   -h, --help          show this help and exit
 
+Limits and timeouts (timeouts in seconds, decimals allowed, 0 = none):
+      --max-connections <n>   open connections beyond which new ones get 503 (default: ${defaultLimits.maxConnections})
+      --head-timeout <s>      to receive a request head, else 408 (default: ${defaultLimits.headTimeout / 1000})
+      --idle-timeout <s>      an idle keep-alive connection stays open (default: ${defaultLimits.idleTimeout / 1000})
+      --request-timeout <s>   for a whole request, head and body, else 408 (default: ${defaultLimits.requestTimeout / 1000})
+      --max-body-size <bytes> largest request body, else 413; K, M, G suffixes (default: none)
+      --send-timeout <s>      a client may read nothing while a response waits (default: ${defaultLimits.sendTimeout / 1000})
+
 Behind a load balancer:
-      --trust-proxy <list>  addresses/CIDRs (comma-separated) whose X-Forwarded-For/-Proto/-Host
-                            and Forwarded headers give the client (default: none)
-      --proxy-protocol      every connection starts with a PROXY protocol v1/v2 header (HAProxy's
-                            send-proxy); connections without one are closed
-      --idle-timeout <s>    an idle keep-alive connection stays open (default: 65)
+      --trust-proxy <list>    addresses/CIDRs (comma-separated) whose X-Forwarded-For/-Proto/-Host
+                              and Forwarded headers give the client (default: none)
+      --proxy-protocol        every connection starts with a PROXY protocol v1/v2 header (HAProxy's
+                              send-proxy); connections without one are closed
 `;
 
 /**
@@ -93,6 +129,32 @@ export function parseDecimal(text: string, max: number): number {
     if (value > max) return -1;
   }
   return value;
+}
+
+/** Seconds as digits with up to three decimals ("30", "0.5") → whole ms, or -1. */
+export function parseSeconds(text: string): number {
+  const dot = text.indexOf(".");
+  const whole = parseDecimal(dot === -1 ? text : text.slice(0, dot), maxTimeoutSeconds);
+  if (whole < 0) return -1;
+  if (dot === -1) return whole * 1000;
+  const fraction = text.slice(dot + 1);
+  if (fraction.length === 0 || fraction.length > 3) return -1;
+  const ms = parseDecimal(fraction.padEnd(3, "0"), 999);
+  if (ms < 0) return -1;
+  const total = whole * 1000 + ms;
+  return total > maxTimeoutSeconds * 1000 ? -1 : total;
+}
+
+const SIZE_UNITS: Record<string, number> = { K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+
+/** Bytes as digits with an optional K, M or G (binary) suffix → bytes, or -1. */
+export function parseSize(text: string): number {
+  const unit = SIZE_UNITS[text.slice(-1).toUpperCase()];
+  const digits = unit === undefined ? text : text.slice(0, -1);
+  const n = parseDecimal(digits, Number.MAX_SAFE_INTEGER);
+  if (n < 0) return -1;
+  const bytes = n * (unit ?? 1);
+  return bytes > Number.MAX_SAFE_INTEGER ? -1 : bytes;
 }
 
 function parsePort(text: string, source: string): number | string {
@@ -128,9 +190,14 @@ export function parseCliArgs(
         quiet: { type: "boolean" },
         "no-compress": { type: "boolean" },
         help: { type: "boolean", short: "h" },
+        "max-connections": { type: "string" },
+        "head-timeout": { type: "string" },
+        "idle-timeout": { type: "string" },
+        "request-timeout": { type: "string" },
+        "max-body-size": { type: "string" },
+        "send-timeout": { type: "string" },
         "trust-proxy": { type: "string" },
         "proxy-protocol": { type: "boolean" },
-        "idle-timeout": { type: "string" },
       },
     }));
   } catch (error) {
@@ -148,7 +215,8 @@ export function parseCliArgs(
     quiet: values.quiet === true,
     compress: values["no-compress"] !== true,
     help: values.help === true,
-    proxy: { trustProxy: [], proxyProtocol: values["proxy-protocol"] === true, idleTimeout: undefined },
+    limits: { ...defaultLimits },
+    proxy: { trustProxy: [], proxyProtocol: values["proxy-protocol"] === true },
   };
   if (options.help) return { ok: true, options };
 
@@ -165,6 +233,8 @@ export function parseCliArgs(
   if (values.host !== undefined) {
     if (values.host.length === 0) return { ok: false, message: "--host must not be empty" };
     options.host = values.host;
+  } else if (env["HOST"] !== undefined && env["HOST"] !== "") {
+    options.host = env["HOST"];
   }
 
   if (values.root !== undefined) {
@@ -187,6 +257,37 @@ export function parseCliArgs(
     options.log = values.log;
   }
 
+  const limits = options.limits;
+  if (values["max-connections"] !== undefined) {
+    const n = parseDecimal(values["max-connections"], maxMaxConnections);
+    if (n < 1) {
+      return { ok: false, message: `--max-connections must be a whole number from 1 to ${maxMaxConnections}, got '${values["max-connections"]}'` };
+    }
+    limits.maxConnections = n;
+  }
+  const timeouts = [
+    ["head-timeout", "headTimeout"],
+    ["idle-timeout", "idleTimeout"],
+    ["request-timeout", "requestTimeout"],
+    ["send-timeout", "sendTimeout"],
+  ] as const;
+  for (const [flag, key] of timeouts) {
+    const text = values[flag];
+    if (text === undefined) continue;
+    const ms = parseSeconds(text);
+    if (ms < 0) {
+      return { ok: false, message: `--${flag} must be seconds from 0 to ${maxTimeoutSeconds} (up to 3 decimals), got '${text}'` };
+    }
+    limits[key] = ms;
+  }
+  if (values["max-body-size"] !== undefined) {
+    const bytes = parseSize(values["max-body-size"]);
+    if (bytes < 0) {
+      return { ok: false, message: `--max-body-size must be a number of bytes, optionally with K, M or G, got '${values["max-body-size"]}'` };
+    }
+    limits.maxBodySize = bytes;
+  }
+
   const proxyError = parseProxyFlags(values, options.proxy);
   if (proxyError !== null) return { ok: false, message: proxyError };
 
@@ -198,10 +299,7 @@ export function parseCliArgs(
 }
 
 /** The balancer flags into `proxy`; returns the error message, or null. */
-function parseProxyFlags(
-  values: { "trust-proxy"?: string | undefined; "idle-timeout"?: string | undefined },
-  proxy: ProxyCliOptions,
-): string | null {
+function parseProxyFlags(values: { "trust-proxy"?: string | undefined }, proxy: ProxyCliOptions): string | null {
   const list = values["trust-proxy"];
   if (list !== undefined) {
     proxy.trustProxy = list.split(",").map((entry) => entry.trim());
@@ -210,13 +308,6 @@ function parseProxyFlags(
     } catch {
       return `--trust-proxy must be addresses or CIDR ranges separated by commas, got '${list}'`;
     }
-  }
-  const idle = values["idle-timeout"];
-  if (idle !== undefined) {
-    // Whole seconds or up to 3 decimals: "0.5" is 500 ms.
-    const match = /^([0-9]{1,7})(?:\.([0-9]{1,3}))?$/.exec(idle);
-    if (match === null) return `--idle-timeout must be seconds (up to 3 decimals), got '${idle}'`;
-    proxy.idleTimeout = parseDecimal(match[1]!, 2_147_483) * 1000 + (match[2] === undefined ? 0 : parseDecimal(match[2].padEnd(3, "0"), 999));
   }
   return null;
 }

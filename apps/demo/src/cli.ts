@@ -10,10 +10,10 @@
 import cluster from "node:cluster";
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { isHttpError } from "@k/handler";
 import { serve } from "@k/server";
 import type { Server } from "@k/server";
 import { formatAccessLog } from "./access-log.js";
+import { createLineWriter } from "./log-writer.js";
 import { parseCliArgs, usage } from "./args.js";
 import { createDemoHandler } from "./app.js";
 
@@ -42,6 +42,11 @@ async function main(): Promise<void> {
   process.stdout.on("error", () => {
     log = null;
   });
+  // Bounded: while stdout is full, lines are dropped and counted (reported on stderr when it
+  // drains), never queued: a stalled log reader must not grow the server's memory (issue 11).
+  const accessLog = createLineWriter(process.stdout, (dropped) => {
+    process.stderr.write(`k-demo: access log: ${dropped} line${dropped === 1 ? "" : "s"} dropped while stdout was blocked\n`);
+  });
   let server: Server;
   try {
     server = await serve({
@@ -49,17 +54,17 @@ async function main(): Promise<void> {
       port: options.port,
       host: options.host,
       workers: options.workers,
+      maxConnections: options.limits.maxConnections,
+      headTimeout: options.limits.headTimeout,
+      idleTimeout: options.limits.idleTimeout,
+      requestTimeout: options.limits.requestTimeout,
+      maxBodySize: options.limits.maxBodySize,
+      sendTimeout: options.limits.sendTimeout,
       serverName: "k-demo",
       ...(options.proxy.trustProxy.length > 0 ? { trustProxy: options.proxy.trustProxy } : {}),
       ...(options.proxy.proxyProtocol ? { proxyProtocol: true } : {}),
-      ...(options.proxy.idleTimeout === undefined ? {} : { idleTimeout: options.proxy.idleTimeout }),
-      onError(error, request) {
-        // HttpErrors below 500 are answers we chose (413, 400), not faults.
-        if (isHttpError(error) && error.status < 500) return;
-        const where = request === undefined ? "" : ` (${request.method} ${request.target})`;
-        const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-        process.stderr.write(`k-demo: error${where}: ${detail}\n`);
-      },
+      // No onError: @k/handler's default prints one line per error to stderr, rate-limited
+      // (at most 10 a second), so a flood of failures cannot flood or stall stderr either.
       ...(log === null
         ? {}
         : {
@@ -75,7 +80,7 @@ async function main(): Promise<void> {
                 durationMs: info.durationMs,
                 time: Date.now(),
               });
-              process.stdout.write(line + "\n");
+              accessLog.write(line);
             },
           }),
     });
@@ -102,7 +107,8 @@ async function main(): Promise<void> {
     if (closing) process.exit(1);
     closing = true;
     server.close().then(
-      () => process.exit(0),
+      // Non-zero when the cluster primary saw every worker die of a signal (@k/server sets it).
+      () => process.exit(process.exitCode ?? 0),
       (error: unknown) => fail(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`, 1),
     );
   };

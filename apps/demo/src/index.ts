@@ -2,7 +2,8 @@
 export { createDemoHandler, targetPath } from "./app.js";
 export type { DemoHandlerOptions } from "./app.js";
 export { parseCliArgs, parseDecimal, usage, defaultPort, defaultHost, defaultWorkers, defaultRoot, maxWorkers } from "./args.js";
-export type { CliParseResult, DemoCliOptions, LogFormat, ProxyCliOptions } from "./args.js";
+export { defaultLimits, maxMaxConnections, maxTimeoutSeconds, parseSeconds, parseSize } from "./args.js";
+export type { CliParseResult, DemoCliOptions, DemoLimits, LogFormat, ProxyCliOptions } from "./args.js";
 export { resolveStaticPath } from "./static-path.js";
 export type { StaticPath, StaticPathRefusal } from "./static-path.js";
 export { createETag, evaluatePreconditions, formatHttpDate, ifRangeAllows, parseHttpDate, parseRange } from "./conditional.js";
@@ -17,3 +18,5 @@ export { defaultStreamBytes, defaultStreamChunk, generatePattern, handleStream, 
 export type { StreamParameters } from "./stream.js";
 export { formatAccessLog, formatClfDate } from "./access-log.js";
 export type { AccessLogEntry } from "./access-log.js";
+export { createLineWriter } from "./log-writer.js";
+export type { LineSink, LineWriter } from "./log-writer.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultHost, defaultPort, defaultRoot, parseCliArgs, parseDecimal } from "k-demo";
+import { defaultHost, defaultLimits, defaultPort, defaultRoot, parseCliArgs, parseDecimal, parseSeconds, parseSize } from "k-demo";
 
 function options(argv: string[], env: Record<string, string> = {}) {
   const result = parseCliArgs(argv, env);
@@ -24,25 +24,23 @@ describe("parseCliArgs", () => {
       quiet: false,
       compress: true,
       help: false,
-      proxy: { trustProxy: [], proxyProtocol: false, idleTimeout: undefined },
+      limits: defaultLimits,
+      proxy: { trustProxy: [], proxyProtocol: false },
     });
     expect(defaultPort).toBe(8080);
     expect(defaultHost).toBe("127.0.0.1");
   });
 
-  it("reads the balancer flags: --trust-proxy as a list, --proxy-protocol, --idle-timeout in seconds", () => {
-    expect(options(["--trust-proxy", "127.0.0.1, 10.0.0.0/8,::1", "--proxy-protocol", "--idle-timeout", "2.5"]).proxy).toEqual({
+  it("reads the balancer flags: --trust-proxy as a list, --proxy-protocol", () => {
+    expect(options(["--trust-proxy", "127.0.0.1, 10.0.0.0/8,::1", "--proxy-protocol"]).proxy).toEqual({
       trustProxy: ["127.0.0.1", "10.0.0.0/8", "::1"],
       proxyProtocol: true,
-      idleTimeout: 2_500,
     });
-    expect(options(["--idle-timeout", "0"]).proxy.idleTimeout).toBe(0);
   });
 
-  it("refuses a --trust-proxy entry that is not an address or range, and a malformed --idle-timeout", () => {
+  it("refuses a --trust-proxy entry that is not an address or range", () => {
     expect(error(["--trust-proxy", "10.0.0.0/33"])).toBe("--trust-proxy must be addresses or CIDR ranges separated by commas, got '10.0.0.0/33'");
     expect(error(["--trust-proxy", "127.0.0.1,"])).toMatch(/^--trust-proxy must be/);
-    for (const bad of ["-1", "1e3", "1.2345", "", "2s"]) expect(error([`--idle-timeout=${bad}`])).toMatch(/^--idle-timeout must be seconds/);
   });
 
   it("turns compression off with --no-compress", () => {
@@ -96,6 +94,59 @@ describe("parseCliArgs", () => {
   it("answers --help and -h without validating anything else", () => {
     expect(options(["--help"]).help).toBe(true);
     expect(options(["-h", "--port", "nonsense"]).help).toBe(true);
+  });
+});
+
+describe("operator flags", () => {
+  it("documents the library defaults: 10 000 connections, 30/65/300/60 s, no body limit", () => {
+    expect(defaultLimits).toEqual({
+      maxConnections: 10_000,
+      headTimeout: 30_000,
+      idleTimeout: 65_000,
+      requestTimeout: 300_000,
+      maxBodySize: Infinity,
+      sendTimeout: 60_000,
+    });
+  });
+
+  it("reads every limit flag, timeouts in seconds and sizes with K/M/G", () => {
+    expect(options([
+      "--max-connections", "5", "--head-timeout", "1.5", "--idle-timeout", "0", "--request-timeout", "120",
+      "--max-body-size", "2M", "--send-timeout", "0.25",
+    ]).limits).toEqual({
+      maxConnections: 5,
+      headTimeout: 1500,
+      idleTimeout: 0,
+      requestTimeout: 120_000,
+      maxBodySize: 2 * 1024 * 1024,
+      sendTimeout: 250,
+    });
+  });
+
+  it("takes the host from HOST, the flag winning", () => {
+    expect(options([], { HOST: "0.0.0.0" }).host).toBe("0.0.0.0");
+    expect(options(["--host", "::1"], { HOST: "0.0.0.0" }).host).toBe("::1");
+    expect(options([], { HOST: "" }).host).toBe(defaultHost);
+  });
+
+  it("rejects bad limit values with a message naming the flag", () => {
+    expect(error(["--max-connections", "0"])).toMatch(/^--max-connections must be a whole number from 1/);
+    expect(error(["--head-timeout=-1"])).toMatch(/^--head-timeout must be seconds/);
+    expect(error(["--request-timeout", "1.2345"])).toMatch(/^--request-timeout must be seconds/);
+    expect(error(["--idle-timeout", "1e3"])).toMatch(/^--idle-timeout must be seconds/);
+    expect(error(["--max-body-size", "10X"])).toMatch(/^--max-body-size must be a number of bytes/);
+    expect(error(["--send-timeout", "3000000"])).toMatch(/^--send-timeout must be seconds from 0 to 2147483/);
+  });
+
+  it("parses seconds and sizes strictly", () => {
+    expect(parseSeconds("30")).toBe(30_000);
+    expect(parseSeconds("0.5")).toBe(500);
+    expect(parseSeconds("2.05")).toBe(2050);
+    for (const bad of ["", ".5", "5.", "1.0001", " 1", "1s", "+1"]) expect(parseSeconds(bad)).toBe(-1);
+    expect(parseSize("1024")).toBe(1024);
+    expect(parseSize("1k")).toBe(1024);
+    expect(parseSize("3G")).toBe(3 * 1024 ** 3);
+    for (const bad of ["", "K", "1KB", "-1", "1.5M"]) expect(parseSize(bad)).toBe(-1);
   });
 });
 

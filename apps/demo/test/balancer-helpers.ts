@@ -96,7 +96,7 @@ export interface Balancer {
  * keeps everything inside `prefix`: pid, error and access logs, every temp path. One process
  * (master_process off), in the foreground.
  */
-export async function startNginx(prefix: string, backends: readonly [number, number]): Promise<Balancer> {
+export async function startNginx(nginxPath: string, prefix: string, backends: readonly [number, number]): Promise<Balancer> {
   const port = await freePort();
   const site = fill(readFileSync(join(DEPLOY, "nginx/k-demo.conf"), "utf8"), [
     ["listen 127.0.0.1:8080;", `listen 127.0.0.1:${port};`],
@@ -123,7 +123,7 @@ http {
 }
 `);
   let stderr = "";
-  const child = track(spawn("/usr/sbin/nginx", ["-p", `${prefix}/`, "-c", join(prefix, "nginx.conf"), "-e", join(prefix, "error.log")], { stdio: ["ignore", "ignore", "pipe"] }));
+  const child = track(spawn(nginxPath, ["-p", `${prefix}/`, "-c", join(prefix, "nginx.conf"), "-e", join(prefix, "error.log")], { stdio: ["ignore", "ignore", "pipe"] }));
   child.stderr!.setEncoding("utf8").on("data", (text: string) => (stderr += text));
   const log = () => stderr + readIfExists(join(prefix, "error.log"));
   await waitListening(port, "nginx", child, log);
@@ -134,7 +134,12 @@ http {
  * HAProxy with deploy/haproxy/haproxy.cfg (its ports replaced; `extra` edits for a test), in
  * the foreground (-db), writing no pid file and no log.
  */
-export async function startHaproxy(prefix: string, backends: readonly [number, number], extra: readonly (readonly [string, string])[] = []): Promise<Balancer> {
+export async function startHaproxy(
+  haproxyPath: string,
+  prefix: string,
+  backends: readonly [number, number],
+  extra: readonly (readonly [string, string])[] = [],
+): Promise<Balancer> {
   const port = await freePort();
   const config = fill(readFileSync(join(DEPLOY, "haproxy/haproxy.cfg"), "utf8"), [
     ["bind 127.0.0.1:8080", `bind 127.0.0.1:${port}`],
@@ -145,7 +150,7 @@ export async function startHaproxy(prefix: string, backends: readonly [number, n
   const file = join(prefix, "haproxy.cfg");
   writeFileSync(file, config);
   let output = "";
-  const child = track(spawn("haproxy", ["-db", "-f", file], { cwd: prefix, stdio: ["ignore", "pipe", "pipe"] }));
+  const child = track(spawn(haproxyPath, ["-db", "-f", file], { cwd: prefix, stdio: ["ignore", "pipe", "pipe"] }));
   child.stdout!.setEncoding("utf8").on("data", (text: string) => (output += text));
   child.stderr!.setEncoding("utf8").on("data", (text: string) => (output += text));
   await waitListening(port, "haproxy", child, () => output);

@@ -12,8 +12,8 @@
  *   X-Forwarded-For ignored (from the client through nginx, and from an untrusted peer);
  * - PROXY v1 and v2 from HAProxy give the client address; garbage or no header closes.
  *
- * nginx and HAProxy come from scripts/ensure-balancers.sh (run here): missing and not
- * installable, the file is skipped with the reason, or fails under CI=true.
+ * nginx and HAProxy come from scripts/ensure-balancers.sh (run here); still missing, a suite
+ * follows test-support/outside-tool.ts: skipped with the reason, or failed under CI=true.
  * Clients use 127.0.0.2 as their source address so that the client (127.0.0.2) and the
  * balancer (127.0.0.1) are different peers on loopback.
  */
@@ -24,7 +24,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeWithTools, findTool, isExecutable } from "../../../test-support/outside-tool.ts";
+import type { OutsideTool } from "../../../test-support/outside-tool.ts";
 import type { Balancer, LoadResult } from "./balancer-helpers.ts";
 import { accessLog, freePort, getFrom, killAll, runLoad, startHaproxy, startNginx, track } from "./balancer-helpers.ts";
 import { startDemo } from "./helpers.ts";
@@ -53,28 +55,35 @@ const IDLE_PAUSE_MS = 2_000;
 
 const CLIENT = "127.0.0.2";
 
-const script = fileURLToPath(new URL("../scripts/ensure-balancers.sh", import.meta.url));
-const missing: string | null = (() => {
-  try {
-    execFileSync("sh", [script], { stdio: ["ignore", "ignore", "pipe"], timeout: 600_000 });
-    return null;
-  } catch (error) {
-    return String((error as { stderr?: Buffer }).stderr ?? error).trim() || "scripts/ensure-balancers.sh failed";
-  }
+// Installs what it can (root on Debian); what is still missing afterwards is reported by the
+// shared outside-tool rule: skipped with the reason outside CI, failed under CI=true.
+const installer = fileURLToPath(new URL("../scripts/ensure-balancers.sh", import.meta.url));
+let installFailure = "";
+try {
+  execFileSync("sh", [installer], { stdio: ["ignore", "ignore", "pipe"], timeout: 600_000 });
+} catch (error) {
+  installFailure = String((error as { stderr?: Buffer }).stderr ?? error).trim();
+}
+const INSTALL = "apt-get install nginx haproxy (Debian/Ubuntu; apps/demo/scripts/ensure-balancers.sh does it as root)";
+/** nginx lives in /usr/sbin, which is not on every user's PATH. */
+const nginxTool: OutsideTool = isExecutable("/usr/sbin/nginx")
+  ? { name: "nginx", path: "/usr/sbin/nginx", missing: undefined, install: INSTALL }
+  : { ...findTool({ name: "nginx", install: INSTALL }), ...(installFailure === "" ? {} : { missing: installFailure }) };
+const haproxyTool: OutsideTool = (() => {
+  const found = findTool({ name: "haproxy", install: INSTALL });
+  if (found.path === undefined && isExecutable("/usr/sbin/haproxy")) return { ...found, path: "/usr/sbin/haproxy", missing: undefined };
+  return found.path === undefined && installFailure !== "" ? { ...found, missing: installFailure } : found;
 })();
-const skip = missing !== null && process.env["CI"] !== "true";
-if (skip) console.warn(`balancer.test.ts skipped: ${missing}`);
 
 let prefix: string;
-beforeAll(() => {
-  // Under CI a missing balancer is a failure, not a skip.
-  if (missing !== null) throw new Error(missing);
-  prefix = mkdtempSync(join(tmpdir(), "k-balancer-"));
-});
 afterAll(async () => {
   await killAll();
   if (prefix !== undefined) rmSync(prefix, { recursive: true, force: true });
 });
+function makePrefix(): string {
+  prefix ??= mkdtempSync(join(tmpdir(), "k-balancer-"));
+  return prefix;
+}
 
 /** Two k-demo instances on fixed ports (a restarted one comes back on the same port). */
 class Pair {
@@ -224,12 +233,12 @@ async function logged(pair: Pair, target: string, count = 1): Promise<{ remoteAd
   throw new Error(`${target} not in the access logs:\n${pair.logs().slice(-2000)}`);
 }
 
-describe.skipIf(skip)("k-demo behind nginx (deploy/nginx/k-demo.conf)", () => {
+describeWithTools("k-demo behind nginx (deploy/nginx/k-demo.conf)", [nginxTool], ([nginxPath]) => {
   let pair: Pair;
   let nginx: Balancer;
   beforeAll(async () => {
     pair = await Pair.start(["--trust-proxy", "127.0.0.1"]);
-    nginx = await startNginx(prefix, pair.ports);
+    nginx = await startNginx(nginxPath!, makePrefix(), pair.ports);
   });
 
   it("sees the client's address through nginx with --trust-proxy, and ignores a spoofed X-Forwarded-For", async () => {
@@ -284,13 +293,13 @@ describe.skipIf(skip)("k-demo behind nginx (deploy/nginx/k-demo.conf)", () => {
   });
 });
 
-describe.skipIf(skip)("k-demo behind HAProxy with PROXY protocol (deploy/haproxy/haproxy.cfg)", () => {
+describeWithTools("k-demo behind HAProxy with PROXY protocol (deploy/haproxy/haproxy.cfg)", [haproxyTool], ([haproxyPath]) => {
   let pair: Pair;
   let haproxy: Balancer;
   beforeAll(async () => {
     pair = await Pair.start(["--proxy-protocol"]);
     // The shipped config sends v2 to both; app2 is switched to v1 so both versions are read.
-    haproxy = await startHaproxy(prefix, pair.ports, [
+    haproxy = await startHaproxy(haproxyPath!, makePrefix(), pair.ports, [
       [`server app2 127.0.0.1:${pair.ports[1]}`, `server app2 127.0.0.1:${pair.ports[1]} no-send-proxy-v2 send-proxy`],
     ]);
   });

@@ -1,14 +1,16 @@
 /*
  * The demo page in a real browser: starts the BUILT k-demo as a child process
- * (`node bin/k-demo.js --port 0`), drives Debian's Chromium (/usr/bin/chromium, installed by
- * apps/demo/scripts/ensure-test-tools.sh in the demo's `pretest`) through playwright-core, and checks
+ * (`node bin/k-demo.js --port 0`), drives a Chromium found by ./chromium.ts (CHROMIUM_PATH, the
+ * system locations, playwright's cache; on Debian/Ubuntu as root the demo's `pretest` installs
+ * Debian's) through playwright-core, and checks
  * what a person would see: the endpoint docs render, the /stream demo counts every byte as it
  * arrives, and a generated file uploaded through the page comes back with the sha256 this
  * test computed itself.
  *
  * It does not test the endpoints' HTTP details (the other e2e tests do that over fetch and
- * raw sockets), and it never downloads a browser: a missing /usr/bin/chromium is a failure
- * with a message saying how to install it, never a skip.
+ * raw sockets), and it never downloads a browser. Without a Chromium it is skipped with a printed
+ * reason saying how to get one, except under CI=true, where that is a failure
+ * (test-support/outside-tool.ts).
  *
  * On failure it saves a screenshot of the page into a fresh temp dir and names the file in
  * the error. The browser and the child are always closed/killed (by pid) in afterAll.
@@ -16,16 +18,17 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { skipHeavy, describeHeavy } from "../../../test-support/heavy.ts";
+import { describeWithTools } from "../../../test-support/outside-tool.ts";
+import { findChromium } from "./chromium.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const K_DEMO_BIN = fileURLToPath(new URL("../bin/k-demo.js", import.meta.url));
 const LAUNCH_ARGS = [
   "--headless",
@@ -132,7 +135,12 @@ async function countBytes(url: string): Promise<number> {
   return total;
 }
 
-describe("the demo page in Chromium", () => {
+// The browser is a heavy suite: CI runs it once, on the README's Node (test-support/heavy.ts).
+const describeBrowser: typeof describeWithTools = skipHeavy
+  ? (title) => describeHeavy(title, () => test("runs in CI's full run", () => {}))
+  : describeWithTools;
+
+describeBrowser("the demo page in Chromium", [findChromium()], ([chromiumPath]) => {
   let demo: RunningDemo | undefined;
   let browser: Browser | undefined;
   let page: Page | undefined;
@@ -142,17 +150,10 @@ describe("the demo page in Chromium", () => {
   const failedResponses: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: the browser test needs Debian's Chromium. ` +
-          "Run `sh apps/demo/scripts/ensure-test-tools.sh` as root (the demo's `pretest` does), or " +
-          "`apt-get install -y --no-install-recommends chromium fonts-dejavu-core`.",
-      );
-    }
     scratch = await mkdtemp(join(tmpdir(), "k-demo-browser-"));
     demo = await startDemo();
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath: chromiumPath,
       args: LAUNCH_ARGS,
       timeout: STEP_TIMEOUT_MS,
     });
@@ -290,14 +291,13 @@ describe("the demo page in Chromium", () => {
 
 // Compression in the browser (issue 10), a block of its own: Chromium asks for gzip/br/zstd,
 // gets the page's text files compressed, decodes them and renders the page from them.
-describe("compressed text in Chromium", () => {
+describeBrowser("compressed text in Chromium", [findChromium()], ([chromiumPath]) => {
   let demo: RunningDemo | undefined;
   let browser: Browser | undefined;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run \`sh apps/demo/scripts/ensure-test-tools.sh\` as root`);
     demo = await startDemo();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS, timeout: STEP_TIMEOUT_MS });
+    browser = await chromium.launch({ executablePath: chromiumPath, args: LAUNCH_ARGS, timeout: STEP_TIMEOUT_MS });
   }, 60_000);
 
   afterAll(async () => {

@@ -17,7 +17,7 @@ describe("k-demo CLI", () => {
     const { code, stdout, stderr } = await runCli(["--help"]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Usage: k-demo \[options\]/);
-    for (const flag of ["--port", "--host", "--root", "--workers", "--log", "--quiet", "--help"]) expect(stdout).toContain(flag);
+    for (const flag of ["--port", "--host", "--root", "--workers", "--log", "--quiet", "--help", "--max-connections", "--head-timeout", "--idle-timeout", "--request-timeout", "--max-body-size", "--send-timeout"]) expect(stdout).toContain(flag);
     expect(stderr).toBe("");
   });
 
@@ -185,7 +185,9 @@ describe("k-demo CLI", () => {
       expect(body).not.toContain("ENOENT");
       expect(body).not.toContain(scratch);
       await waitFor(() => demo.stderr().includes("ENOENT"));
-      expect(demo.stderr()).toContain("k-demo: error (GET /anything)");
+      expect(demo.stderr()).toMatch(/^@k\/handler: error in GET \/anything: .*ENOENT.*$/m);
+      // One line per error: the stack's frames are on it, not on lines of their own.
+      expect(demo.stderr().split("\n").filter((l) => /^\s+at /.test(l))).toEqual([]);
     } finally {
       await demo.stop();
       await rm(scratch, { recursive: true, force: true });

@@ -4,16 +4,17 @@
  * chunked upload, HTTP/1.0, HEAD, a byte range of a static file, an upload large enough for
  * curl to send `Expect: 100-continue`, and connection reuse across two URLs.
  *
- * curl and python3 are required, not optional: a missing one fails the suite with the
- * command that installs it, rather than skipping (a skipped client test hides breakage).
+ * curl and python3 are outside tools (test-support/outside-tool.ts): a missing one skips its
+ * suite with a printed reason naming what to install, and fails it under CI=true.
  * Does not: test raw-socket edge cases (conformance-malformed/valid.test.ts).
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeWithTools, findTool } from "../../../test-support/outside-tool.ts";
 import { startDemo } from "./helpers.ts";
 import type { RunningDemo } from "./helpers.ts";
 
@@ -39,13 +40,8 @@ afterAll(async () => {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
-function requireTool(command: string, args: readonly string[], install: string): void {
-  try {
-    execFileSync(command, args, { stdio: "ignore", timeout: 10_000 });
-  } catch {
-    throw new Error(`${command} is required by the client conformance tests and is not installed; install it with: ${install}`);
-  }
-}
+const CURL = findTool({ name: "curl", install: "apt-get install curl (Debian/Ubuntu), brew install curl (macOS), winget install curl.curl (Windows)" });
+const PYTHON3 = findTool({ name: "python3", install: "apt-get install python3 (Debian/Ubuntu), brew install python (macOS), or python.org" });
 
 function run(command: string, args: readonly string[], input?: string): Promise<{ stdout: Buffer; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -59,7 +55,7 @@ function run(command: string, args: readonly string[], input?: string): Promise<
 
 /** `curl -sS -i ...`: the status line, lower-cased fields, body of the last response. */
 async function curl(args: readonly string[]): Promise<{ status: string; headers: Map<string, string>; body: Buffer; stderr: string }> {
-  const { stdout, stderr } = await run("curl", ["-sS", "--max-time", "10", "-i", ...args]);
+  const { stdout, stderr } = await run(CURL.path!, ["-sS", "--max-time", "10", "-i", ...args]);
   let rest = stdout;
   // -i prints every response head, including a 100 Continue: keep the last one.
   for (;;) {
@@ -77,9 +73,7 @@ async function curl(args: readonly string[]): Promise<{ status: string; headers:
   }
 }
 
-describe("curl", () => {
-  beforeAll(() => requireTool("curl", ["--version"], "apt-get update && apt-get install -y curl"));
-
+describeWithTools("curl", [CURL], () => {
   it("gets /hello", async () => {
     const response = await curl([`${demo.url}/hello`]);
     expect(response.status).toBe("HTTP/1.1 200 OK");
@@ -134,7 +128,7 @@ describe("curl", () => {
   });
 
   it("reuses one connection for two URLs in one command", async () => {
-    const { stdout } = await run("curl", ["-sS", "--max-time", "10", "-o", "/dev/null", "-o", "/dev/null", "-w", "%{http_code} %{num_connects}\n", `${demo.url}/hello`, `${demo.url}/echo`]);
+    const { stdout } = await run(CURL.path!, ["-sS", "--max-time", "10", "-o", "/dev/null", "-o", "/dev/null", "-w", "%{http_code} %{num_connects}\n", `${demo.url}/hello`, `${demo.url}/echo`]);
     // The second transfer opens no new connection.
     expect(stdout.toString().trim().split("\n")).toEqual(["200 1", "200 0"]);
   });
@@ -142,7 +136,7 @@ describe("curl", () => {
 
 /** Runs a python3 http.client script with the port as argv[1]; the script prints JSON. */
 async function python(script: string): Promise<unknown> {
-  const { stdout } = await run("python3", ["-c", script, String(demo.port)]);
+  const { stdout } = await run(PYTHON3.path!, ["-c", script, String(demo.port)]);
   return JSON.parse(stdout.toString());
 }
 
@@ -153,9 +147,7 @@ def conn():
     return http.client.HTTPConnection("127.0.0.1", port, timeout=10)
 `;
 
-describe("python3 http.client", () => {
-  beforeAll(() => requireTool("python3", ["--version"], "apt-get update && apt-get install -y python3"));
-
+describeWithTools("python3 http.client", [PYTHON3], () => {
   it("gets /hello and /echo on one kept-alive connection", async () => {
     const result = await python(`${PY_PRELUDE}
 c = conn()

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { firstPatternMismatch, residentBytes, startDemo } from "./helpers.ts";
 import type { RunningDemo } from "./helpers.ts";
+import { describeHeavy } from "../../../test-support/heavy.ts";
 
 const SIZE = 100 * 1024 * 1024;
 // Normal runs grow by ~35 MiB (upload: garbage awaiting GC) and ~1 MiB (download); keeping
@@ -82,7 +83,7 @@ async function peakResidentDuring(work: () => Promise<void>): Promise<number> {
   return Math.max(peak, residentBytes(demo.pid));
 }
 
-describe("memory", () => {
+describeHeavy("memory", () => {
   it("hashes a 100 MiB upload with bounded server memory", async () => {
     const before = residentBytes(demo.pid);
     const piece = new Uint8Array(1024 * 1024).fill(0x61);

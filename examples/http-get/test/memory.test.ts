@@ -12,6 +12,7 @@ import type { Server } from "node:http";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET_MJS } from "./helpers.ts";
+import { describeHeavy } from "../../../test-support/heavy.ts";
 
 const REPORT = fileURLToPath(new URL("./report-max-rss.mjs", import.meta.url));
 const PIECE = Buffer.from(Array.from({ length: 64 * 1024 }, (_, i) => (i * 7) % 256));
@@ -78,7 +79,7 @@ function measure(url: string): Promise<{ code: number | null; bytes: number; sha
   });
 }
 
-describe("memory", () => {
+describeHeavy("memory", () => {
   it.each(["/chunked", "/length"])("streams a 192 MiB %s body within 48 MiB of a 1 KiB one", async (path) => {
     const small = await measure(`${base}${path}?bytes=1024`);
     expect(small.code).toBe(0);

@@ -64,6 +64,36 @@ async function inMemory(name, handler, perRead) {
   console.log(`| in-memory ${name}, ${perRead}/read | ${Math.round(requests / SECONDS).toLocaleString("en")} req/s | writes/request ${(responses / requests).toFixed(3)} |`);
 }
 
+/**
+ * A POST whose 2 KiB body arrives in the read after its head: the path where the request
+ * deadline and body-rate clock runs (one clock read at its start and end, one re-armed timer
+ * per connection). Compare with `requestTimeout: 0`, which switches it off (issue 11).
+ */
+async function bodyInLaterRead(requestTimeout) {
+  const transport = { write: () => true, end() {}, destroy() {}, pause() {}, resume() {} };
+  const reader = async (req) => {
+    let n = 0;
+    for await (const chunk of req.body) n += chunk.length;
+    return { status: 200, body: String(n) };
+  };
+  const conn = createConnection(transport, { handler: reader, requestTimeout });
+  const head = Buffer.from("POST /up HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2048\r\n\r\n");
+  const body = Buffer.alloc(2048, 0x61);
+  const until = performance.now() + SECONDS * 1000;
+  let requests = 0;
+  while (performance.now() < until) {
+    for (let i = 0; i < 50; i++) {
+      conn.onData(Buffer.from(head));
+      await new Promise((r) => setImmediate(r));
+      conn.onData(Buffer.from(body));
+      await new Promise((r) => setImmediate(r));
+      requests++;
+    }
+  }
+  const label = requestTimeout === 0 ? "deadline off" : "deadline on (default)";
+  console.log(`| in-memory POST, 2 KiB body in the next read, ${label} | ${Math.round(requests / SECONDS).toLocaleString("en")} req/s | |`);
+}
+
 /** Bytes/s of one large streamed response (64 KiB parts, chunked) through the connection. */
 async function streaming() {
   const PART = Buffer.alloc(64 * 1024, 0x61);
@@ -150,6 +180,8 @@ async function main() {
   await inMemory("(b) whole", whole, DEPTH);
   await inMemory("(a) generator", generator, DEPTH);
   await inMemory("(c) fromFetch(Hono)", hono, DEPTH);
+  await bodyInLaterRead(0);
+  await bodyInLaterRead(undefined);
   await streaming();
   for (const depth of [1, DEPTH]) {
     // ABBA rounds, medians: load from other processes on a shared machine drifts slowly, so

@@ -15,6 +15,15 @@ import { createParser, isParseError, statusForParseError } from "@k/parser";
 import type { MessageHead, Parser, ParseErrorLike } from "@k/parser";
 import { httpDate } from "./date.js";
 import { HttpError, isHttpError } from "./errors.js";
+import {
+  DiagnosticsResponse,
+  requestErrorChannel,
+  requestStartChannel,
+  responseCreatedChannel,
+  responseFinishChannel,
+  tracing,
+} from "./diagnostics.js";
+import { logError } from "./error-log.js";
 import { BODY_QUEUE_CHUNKS, BodyQueue, HttpRequest, LazyAbort } from "./request.js";
 import {
   bodySource,
@@ -44,6 +53,19 @@ export const defaultBodyTimeout: number = 30_000;
 export const defaultMaxPipelined: number = 16;
 /** Default `maxDrainSize`: 1 MiB of unread request body is drained to keep the connection. */
 export const defaultMaxDrainSize: number = 1024 * 1024;
+/**
+ * Default `requestTimeout`: 300 s for a whole request, head and body (node:http's
+ * `requestTimeout`). A body that trickles in restarts the body timeout with every byte; this
+ * bounds it.
+ */
+export const defaultRequestTimeout: number = 300_000;
+/**
+ * Default `minBodyRate`: 240 bytes/s, checked over each `bodyRateWindow` (Kestrel's
+ * MinRequestBodyDataRate): far below any real link, far above a slow-body attack.
+ */
+export const defaultMinBodyRate: number = 240;
+/** Default `bodyRateWindow`: 5 s, the period over which `minBodyRate` is checked (and its grace). */
+export const defaultBodyRateWindow: number = 5_000;
 
 // Own output buffer: responses produced from one read are written in one transport write
 // (the pipelined bench). Small parts are copied into it; large ones go straight through.
@@ -70,6 +92,13 @@ interface Exchange {
   hasBody: boolean;
   /** Body bytes received so far. */
   received: number;
+  /**
+   * Ms of requestTimeout left while reading this body (-1 until its clock starts). Spent only
+   * while we read: time paused for our own backpressure or waiting to send 100 is not the client's.
+   */
+  budget: number;
+  /** performance.now() of the first head byte, when the head timer ran for it; else -1. */
+  headStart: number;
   /** Answer with this instead of running the component (parse error, bad Host, 417, 408). */
   error: HttpError | null;
   /** The request body failed to parse or timed out: the status a pre-head failure gets. */
@@ -87,6 +116,8 @@ interface Exchange {
   started: number;
   source: PartSource | null;
   framer: Framer | null;
+  /** The `response` published on diagnostics channels; null when nobody listened at its start. */
+  diag: DiagnosticsResponse | null;
 }
 
 interface Resolved {
@@ -94,12 +125,18 @@ interface Resolved {
   headTimeout: number;
   idleTimeout: number;
   bodyTimeout: number;
+  /** The head timer's ms: headTimeout, capped by requestTimeout (the head is part of the request). */
+  headMs: number;
+  requestTimeout: number;
+  minBodyRate: number;
+  bodyRateWindow: number;
   maxPipelined: number;
   maxDrainSize: number;
   serverName: string | undefined;
   keepAliveValue: string | null;
   onError: ((error: unknown, request?: HttpRequest) => void) | undefined;
   onResponse: ConnectionOptions["onResponse"];
+  diagnosticsServer: unknown;
   trustProxy: TrustProxy | null;
 }
 
@@ -192,15 +229,33 @@ class HttpConnection implements Connection {
   #timer: NodeJS.Timeout | null = null;
   #timerKind = TIMER_NONE;
   #timerMs = 0;
+  /** performance.now() when the head timer was last armed (the first byte of a head). */
+  #headArmedAt = 0;
+  // The request deadline and body-rate check: a second timer, created on the first request
+  // whose body outlives the read that brought its head, then re-armed (refresh) per period.
+  #deadlineTimer: NodeJS.Timeout | null = null;
+  #deadlineMs = 0;
+  /** The exchange whose deadline clock runs, or null. */
+  #deadlineFor: Exchange | null = null;
+  /** performance.now() when the current deadline period started. */
+  #deadlineAt = 0;
+  /** `received` of #deadlineFor when the current period started (the rate check). */
+  #rateMark = 0;
 
   constructor(transport: Transport, options: ConnectionOptions) {
     this.#transport = transport;
     const idleTimeout = options.idleTimeout ?? defaultIdleTimeout;
+    const headTimeout = options.headTimeout ?? defaultHeadTimeout;
+    const requestTimeout = options.requestTimeout ?? defaultRequestTimeout;
     this.#o = {
       handler: options.handler,
-      headTimeout: options.headTimeout ?? defaultHeadTimeout,
+      headTimeout,
       idleTimeout,
       bodyTimeout: options.bodyTimeout ?? defaultBodyTimeout,
+      headMs: enabled(requestTimeout) && (!enabled(headTimeout) || requestTimeout < headTimeout) ? requestTimeout : headTimeout,
+      requestTimeout: enabled(requestTimeout) ? requestTimeout : 0,
+      minBodyRate: options.minBodyRate ?? defaultMinBodyRate,
+      bodyRateWindow: options.bodyRateWindow ?? defaultBodyRateWindow,
       maxPipelined: Math.max(1, options.maxPipelined ?? defaultMaxPipelined),
       maxDrainSize: options.maxDrainSize ?? defaultMaxDrainSize,
       serverName: options.serverName,
@@ -208,6 +263,7 @@ class HttpConnection implements Connection {
       keepAliveValue: idleTimeout > 0 && Number.isFinite(idleTimeout) ? `timeout=${Math.floor(idleTimeout / 1000)}` : null,
       onError: options.onError,
       onResponse: options.onResponse,
+      diagnosticsServer: options.diagnosticsServer,
       trustProxy: compileTrustProxy(options.trustProxy),
     };
     const parserOptions: { maxBodySize?: number; maxHeadSize?: number; maxHeaderCount?: number; maxTargetLength?: number } = {};
@@ -229,7 +285,7 @@ class HttpConnection implements Connection {
     this.#sink = { write: (bytes) => this.#send(bytes), gathers: true };
     // Slowloris: a fresh connection has headTimeout from accept to its first complete head.
     this.#partial = false;
-    this.#arm(TIMER_HEAD, this.#o.headTimeout);
+    this.#armHead();
   }
 
   get idle(): boolean {
@@ -293,7 +349,7 @@ class HttpConnection implements Connection {
     // connection keeps the one it got at accept). Pipelined heads that complete within the
     // push never arm it (a timer per request showed in the pipelined profile).
     if (this.#partial && !this.#fresh && this.#timerKind !== TIMER_HEAD && !this.#closed) {
-      this.#arm(TIMER_HEAD, this.#o.headTimeout);
+      this.#armHead();
     }
     if (this.#input === null && this.#peerEnded && !this.#eofHandled) {
       this.#eofHandled = true;
@@ -330,6 +386,8 @@ class HttpConnection implements Connection {
       }
       this.#transport.resume();
     }
+    // Costs two field reads when no body is being read (every request without one).
+    if (this.#parsing !== null || this.#deadlineFor !== null) this.#syncDeadline();
   }
 
   /** Room in a body queue, a finished response, a read: try to read again. */
@@ -367,6 +425,9 @@ class HttpConnection implements Connection {
       keepAlive: head.keepAlive && !this.#shuttingDown,
       hasBody,
       received: 0,
+      budget: -1,
+      // Only the head timer's own clock (already read when it was armed): no clock read here.
+      headStart: this.#timerKind === TIMER_HEAD ? this.#headArmedAt : -1,
       error: null,
       bodyError: null,
       headSent: false,
@@ -380,6 +441,7 @@ class HttpConnection implements Connection {
       started: 0,
       source: null,
       framer: null,
+      diag: null,
     };
     ex.body = new BodyQueue({ onPull: (waiting) => this.#onPull(ex, waiting) });
     const t = this.#transport;
@@ -509,6 +571,8 @@ class HttpConnection implements Connection {
       keepAlive: false,
       hasBody: false,
       received: 0,
+      budget: -1,
+      headStart: -1,
       error,
       bodyError: null,
       headSent: false,
@@ -522,6 +586,7 @@ class HttpConnection implements Connection {
       started: 0,
       source: null,
       framer: null,
+      diag: null,
     };
     ex.body.end();
     this.#queue.push(ex);
@@ -537,7 +602,10 @@ class HttpConnection implements Connection {
       this.#flush();
       if (this.#parsing === ex && !this.#transportPaused) this.#arm(TIMER_BODY, this.#o.bodyTimeout);
     }
-    if (this.#parsing === ex) this.#resumeInput();
+    if (this.#parsing === ex) {
+      this.#resumeInput();
+      this.#syncDeadline();
+    }
   }
 
   // ---- serving -------------------------------------------------------------------------
@@ -592,6 +660,8 @@ class HttpConnection implements Connection {
       this.#finish(ex);
       return;
     }
+    // One property read per channel when nobody traces.
+    if (tracing()) this.#traceStart(ex);
     let result: unknown;
     try {
       result = this.#o.handler(ex.request!);
@@ -822,6 +892,11 @@ class HttpConnection implements Connection {
     });
     ex.status = status;
     ex.noBody = choice.noBody;
+    if (ex.diag !== null) {
+      ex.diag.statusCode = status;
+      ex.diag.headersSent = true;
+      ex.diag.headers = headers;
+    }
     const before = this.#bytesCounter;
     ex.framer = framer;
     framer.start(first);
@@ -895,6 +970,7 @@ class HttpConnection implements Connection {
         this.#report(error, ex.request);
       }
     }
+    if (ex.diag !== null) this.#traceFinish(ex, ex.diag);
     // keepIdle: a response whose head promised keep-alive before the shutdown does not end
     // the connection silently; the next request is answered with Connection: close instead.
     if (ex.closeAfter || (this.#shuttingDown && !this.#keepIdle)) {
@@ -1094,6 +1170,11 @@ class HttpConnection implements Connection {
   /** Releases everything: timer, waiters; aborts requests whose response did not finish. */
   #gone(reason: unknown, abortActive: boolean): void {
     this.#clearTimer();
+    this.#deadlineFor = null;
+    if (this.#deadlineTimer !== null) {
+      clearTimeout(this.#deadlineTimer);
+      this.#deadlineTimer = null;
+    }
     this.#input = null;
     this.#out = [];
     this.#outBytes = 0;
@@ -1112,6 +1193,12 @@ class HttpConnection implements Connection {
   }
 
   // ---- timer ---------------------------------------------------------------------------
+
+  /** Arms the head timer and notes when (the request deadline counts the head's time too). */
+  #armHead(): void {
+    if (this.#o.requestTimeout > 0) this.#headArmedAt = performance.now();
+    this.#arm(TIMER_HEAD, this.#o.headMs);
+  }
 
   #arm(kind: number, ms: number): void {
     if (this.#closed || !(ms > 0) || ms === Infinity) {
@@ -1167,20 +1254,172 @@ class HttpConnection implements Connection {
     } else if (kind === TIMER_BODY) {
       const ex = this.#parsing;
       if (ex === null) return;
-      const error = new HttpError(408, "Request body timeout", { code: "TIMEOUT" });
-      this.#parsing = null;
-      this.#noMore = true;
-      ex.keepAlive = false;
-      ex.bodyError = error;
-      ex.abort.abort(error);
-      ex.body.fail(error);
-      if (ex.headSent || ex.finished) this.#destroy(error);
+      this.#expireBody(ex, new HttpError(408, "Request body timeout", { code: "TIMEOUT" }));
     }
   }
 
+  /** The body being read took too long: 408 when no head went out yet, else the connection goes. */
+  #expireBody(ex: Exchange, error: HttpError): void {
+    if (this.#parsing !== ex) return;
+    this.#parsing = null;
+    this.#noMore = true;
+    this.#input = null;
+    this.#stopDeadline();
+    if (this.#timerKind === TIMER_BODY) this.#disarm();
+    ex.keepAlive = false;
+    ex.bodyError = error;
+    ex.abort.abort(error);
+    ex.body.fail(error);
+    if (ex.headSent || ex.finished) this.#destroy(error);
+  }
+
+  // ---- request deadline and body rate --------------------------------------------------
+  //
+  // The body timeout restarts with every byte, so a client sending one byte every few seconds
+  // kept a request (and a connection slot) forever (issue 11). The deadline's clock runs only
+  // while the server reads a body: never for a request whose body came with its head in one
+  // read (the fast path reads no clock and arms no timer), never while reading is paused for
+  // a slow component or while a 100-continue is not yet sent (then the client waits on us).
+
+  /** Starts or stops the deadline clock to match what is being read now. */
+  #syncDeadline(): void {
+    const p = this.#parsing;
+    const run = p !== null && p.hasBody && !this.#transportPaused && !this.#closed &&
+      this.#o.requestTimeout > 0 && this.#bodyTimerAllowed(p);
+    if (!run) {
+      this.#stopDeadline();
+      return;
+    }
+    if (this.#deadlineFor === p) return;
+    this.#stopDeadline();
+    const now = performance.now();
+    if (p.budget < 0) {
+      // The head's time counts when the head timer ran for it (else it came in one read).
+      // After a 100-continue the wait since the head was ours: then only the body counts.
+      p.budget = this.#o.requestTimeout - (p.headStart >= 0 && !p.continueSent ? now - p.headStart : 0);
+      if (p.budget <= 0) {
+        this.#expireDeadline(p);
+        return;
+      }
+    }
+    this.#deadlineFor = p;
+    this.#deadlineAt = now;
+    this.#rateMark = p.received;
+    this.#armDeadline(p.budget);
+  }
+
+  /** Stops the clock, charging the time since the period started to the request's budget. */
+  #stopDeadline(): void {
+    const p = this.#deadlineFor;
+    if (p === null) return;
+    this.#deadlineFor = null;
+    p.budget -= performance.now() - this.#deadlineAt;
+  }
+
+  #armDeadline(budget: number): void {
+    // Periods of one bodyRateWindow (also when the rate check is off) and whole ms: the same
+    // period every time lets refresh() re-use the connection's timer instead of a new one per
+    // request; only a request's last period before its deadline is shorter.
+    const ms = Math.max(1, Math.ceil(Math.min(budget, this.#o.bodyRateWindow)));
+    if (this.#deadlineTimer !== null && this.#deadlineMs === ms) {
+      this.#deadlineTimer.refresh();
+      return;
+    }
+    if (this.#deadlineTimer !== null) clearTimeout(this.#deadlineTimer);
+    this.#deadlineMs = ms;
+    const timer = setTimeout(this.#onDeadline, ms);
+    timer.unref?.();
+    this.#deadlineTimer = timer;
+  }
+
+  readonly #onDeadline = (): void => {
+    try {
+      this.#checkDeadline();
+    } catch (error) {
+      this.#fail(error);
+    }
+  };
+
+  #checkDeadline(): void {
+    const p = this.#deadlineFor;
+    if (p === null || this.#closed || this.#parsing !== p) return;
+    const now = performance.now();
+    const elapsed = now - this.#deadlineAt;
+    p.budget -= elapsed;
+    this.#deadlineAt = now;
+    if (p.budget <= 0.5) {
+      this.#deadlineFor = null;
+      this.#expireDeadline(p);
+      return;
+    }
+    const window = this.#o.bodyRateWindow;
+    // A whole window of reading (a shorter last period before the deadline is not judged).
+    if (this.#o.minBodyRate > 0 && elapsed >= window - 1) {
+      const got = p.received - this.#rateMark;
+      if (got * 1000 < this.#o.minBodyRate * elapsed) {
+        this.#deadlineFor = null;
+        this.#expireBody(p, new HttpError(
+          408,
+          `Request Timeout: the body arrived at ${Math.round((got * 1000) / elapsed)} bytes/s, below minBodyRate`,
+          { code: "TIMEOUT" },
+        ));
+        return;
+      }
+    }
+    this.#rateMark = p.received;
+    this.#armDeadline(p.budget);
+  }
+
+  #expireDeadline(p: Exchange): void {
+    this.#expireBody(p, new HttpError(
+      408,
+      `Request Timeout: the request took longer than requestTimeout (${this.#o.requestTimeout} ms)`,
+      { code: "TIMEOUT" },
+    ));
+  }
+
+  // ---- diagnostics_channel (see diagnostics.ts) -------------------------------------------
+
+  #traceStart(ex: Exchange): void {
+    const response = new DiagnosticsResponse();
+    ex.diag = response;
+    const request = ex.request!;
+    if (responseCreatedChannel.hasSubscribers) responseCreatedChannel.publish({ request, response });
+    if (requestStartChannel.hasSubscribers) {
+      requestStartChannel.publish({ request, response, socket: this.#socket(), server: this.#o.diagnosticsServer });
+    }
+  }
+
+  #traceFinish(ex: Exchange, response: DiagnosticsResponse): void {
+    response.bytes = ex.bodyBytes;
+    response.wireBytes = ex.bytes;
+    response.finished = true;
+    if (responseFinishChannel.hasSubscribers) {
+      responseFinishChannel.publish({ request: ex.request!, response, socket: this.#socket(), server: this.#o.diagnosticsServer });
+    }
+  }
+
+  #socket(): unknown {
+    return this.#transport.socket ?? this.#transport;
+  }
+
   #report(error: unknown, request?: HttpRequest): void {
+    if (requestErrorChannel.hasSubscribers) {
+      const ex = request === undefined ? undefined : this.#queue.find((e) => e.request === request);
+      requestErrorChannel.publish({
+        request,
+        response: ex?.diag ?? undefined,
+        socket: this.#socket(),
+        server: this.#o.diagnosticsServer,
+        error,
+      });
+    }
     const onError = this.#o.onError;
-    if (onError === undefined) return;
+    if (onError === undefined) {
+      // No hook: one rate-limited stderr entry, so a failing component never goes unseen.
+      logError(error, request);
+      return;
+    }
     try {
       onError(error, request);
     } catch {
@@ -1202,6 +1441,11 @@ class HttpConnection implements Connection {
  */
 export function createConnection(transport: Transport, options: ConnectionOptions): Connection {
   return new HttpConnection(transport, options);
+}
+
+/** A timeout of 0 or Infinity is switched off. */
+function enabled(ms: number): boolean {
+  return ms > 0 && ms !== Infinity;
 }
 
 /** True when a comma-separated field value has at least one non-empty member. */

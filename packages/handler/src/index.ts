@@ -5,13 +5,19 @@
 export type * from "./types.js";
 export {
   createConnection,
+  defaultBodyRateWindow,
   defaultBodyTimeout,
   defaultHeadTimeout,
   defaultIdleTimeout,
   defaultMaxDrainSize,
   defaultMaxPipelined,
+  defaultMinBodyRate,
+  defaultRequestTimeout,
 } from "./connection.js";
 export { HttpError, isHttpError } from "./errors.js";
+export { DiagnosticsResponse, diagnosticsChannels } from "./diagnostics.js";
+export type { DiagnosticsMessage } from "./diagnostics.js";
+export { errorLogBurst, errorLogTarget, logError } from "./error-log.js";
 export type { HttpErrorCode } from "./errors.js";
 export { RequestHeaders } from "./headers.js";
 export { HttpRequest } from "./request.js";

@@ -65,6 +65,8 @@ export interface Transport {
   /** Optional: coalesce the writes between cork and uncork. */
   cork?(): void;
   uncork?(): void;
+  /** The socket under this transport, published as `socket` on diagnostics channels. */
+  readonly socket?: object | undefined;
   readonly remoteAddress?: string | undefined;
   readonly remotePort?: number | undefined;
   readonly encrypted?: boolean | undefined;
@@ -90,6 +92,22 @@ export interface ConnectionOptions {
   idleTimeout?: number | undefined;
   /** ms without request-body bytes while a body is expected → abort (408 if no head was sent). Default 30 000. */
   bodyTimeout?: number | undefined;
+  /**
+   * ms for a whole request, from the first byte of its head (from accept on a fresh connection)
+   * until its body is completely received; past it → 408 + close (the connection is dropped when
+   * the response head already went out). The clock stops while reading is paused for the
+   * component (backpressure) and until a `100 Continue` is sent. Also caps `headTimeout`.
+   * 0 or Infinity: none. Default 300 000 (node:http's `requestTimeout`).
+   */
+  requestTimeout?: number | undefined;
+  /**
+   * Bytes per second a request body must average over each `bodyRateWindow` while it is read,
+   * else → 408 + close (as `requestTimeout`). The first window is the grace period. 0: no check.
+   * Default 240.
+   */
+  minBodyRate?: number | undefined;
+  /** ms over which `minBodyRate` is measured. Default 5 000. */
+  bodyRateWindow?: number | undefined;
   /** Requests parsed ahead and waiting; beyond it reading pauses. Default 16. */
   maxPipelined?: number | undefined;
   /** Unread request-body bytes drained after a response before the connection closes instead. Default 1 MiB. */
@@ -102,10 +120,15 @@ export interface ConnectionOptions {
   maxTargetLength?: number | undefined;
   /** `Server` header value; none by default. */
   serverName?: string | undefined;
-  /** Component and connection errors; never throws into the process. */
+  /**
+   * Component and connection errors; never throws into the process. Without it, each error is
+   * printed to stderr by `logError` (method, target, stack; at most 10 per second).
+   */
   onError?: ((error: unknown, request?: HttpRequest) => void) | undefined;
   /** Called once per answered request. */
   onResponse?: ((info: ResponseInfo) => void) | undefined;
+  /** Published as `server` on the diagnostics channels (@k/server sets its Server). */
+  diagnosticsServer?: unknown;
   /**
    * Peers (addresses or CIDR ranges, IPv4 and IPv6) whose `Forwarded` / `X-Forwarded-For`,
    * `-Proto` and `-Host` headers are believed: the request's `remoteAddress`, `protocol` and

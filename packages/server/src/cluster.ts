@@ -13,8 +13,8 @@ import { createServer as createNetServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { ServerError, toListenError } from "./errors.js";
 import { defaultGracePeriod, defaultHost, defaultPort } from "./options.js";
-import type { ServeOptions } from "./options.js";
-import { listen, urlOf } from "./tcp-server.js";
+import type { ResolvedServeOptions } from "./options.js";
+import { closeOnAbort, listen, urlOf } from "./tcp-server.js";
 import type { Server, ServerAddress } from "./tcp-server.js";
 
 /** Set in a worker's environment by the primary: marks the process as a @k/server worker. */
@@ -57,11 +57,13 @@ export function claimWorkerRole(): boolean {
 }
 
 /** The worker side: listen on the primary's port, report, close on the primary's request. */
-export async function serveInWorker(options: ServeOptions): Promise<Server> {
+export async function serveInWorker(options: ResolvedServeOptions): Promise<Server> {
   const port = Number(process.env[PORT_ENV] ?? options.port ?? defaultPort);
   let server: Server;
   try {
-    server = await listen({ ...options, port });
+    // The primary owns the signal: a worker closes when the primary tells it to.
+    const { signal: _ignored, ...rest } = options;
+    server = await listen({ ...rest, port });
   } catch (error) {
     const e = error as ServerError;
     process.send?.({ [TAG]: "error", code: e.code ?? "LISTEN_FAILED", message: e.message } satisfies Message);
@@ -95,6 +97,7 @@ export async function serveInWorker(options: ServeOptions): Promise<Server> {
     url: server.url,
     get connections() { return server.connections; },
     close,
+    [Symbol.asyncDispose]: close,
   };
 }
 
@@ -131,10 +134,14 @@ class ClusterPrimary implements Server {
   #lastCrash = 0;
   #onStarted: { resolve: () => void; reject: (e: ServerError) => void } | undefined = undefined;
   #onAllExited: (() => void) | undefined = undefined;
+  /** How the most recent exits ended, newest last, at most #count: true = by a signal. */
+  #recentExits: boolean[] = [];
 
   #onClosed: () => void;
+  #unwatchSignal: () => void = () => {};
+  #signal: AbortSignal | undefined;
 
-  constructor(count: number, port: number, options: ServeOptions, onClosed: () => void) {
+  constructor(count: number, port: number, options: ResolvedServeOptions, onClosed: () => void) {
     this.#onClosed = onClosed;
     this.#count = count;
     this.#port = port;
@@ -142,6 +149,7 @@ class ClusterPrimary implements Server {
     this.#restartDelay = options.restartDelay ?? defaultRestartDelay;
     this.#maxRestartDelay = options.maxRestartDelay ?? defaultMaxRestartDelay;
     this.#secure = options.tls !== undefined;
+    this.#signal = options.signal;
   }
 
   async start(): Promise<this> {
@@ -153,6 +161,7 @@ class ClusterPrimary implements Server {
       await this.#stopAll(true);
       throw error;
     }
+    this.#unwatchSignal = closeOnAbort(this.#signal, () => this.close());
     return this;
   }
 
@@ -194,6 +203,8 @@ class ClusterPrimary implements Server {
     this.#workers.delete(worker);
     this.#listening.delete(worker);
     const left = this.#leaving.delete(worker) || worker.exitedAfterDisconnect;
+    this.#recentExits.push(signal !== null);
+    if (this.#recentExits.length > this.#count) this.#recentExits.shift();
     if (this.#workers.size === 0) this.#onAllExited?.();
     if (!this.#started) {
       const how = signal === null ? `code ${code}` : `signal ${signal}`;
@@ -214,8 +225,21 @@ class ClusterPrimary implements Server {
   }
 
   close(): Promise<void> {
-    this.#closing ??= this.#stopAll(false).then(this.#onClosed);
+    this.#unwatchSignal();
+    this.#closing ??= this.#stopAll(false).then(() => {
+      this.#onClosed();
+      // Every worker's last exit was by a signal (killed from outside, SIGKILLed after the
+      // grace period): the group did not end cleanly, so neither does the primary's exit code,
+      // and a supervisor that restarts on failure restarts it.
+      if (this.#recentExits.length > 0 && this.#recentExits.every(Boolean) && !process.exitCode) {
+        process.exitCode = 1;
+      }
+    });
     return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   /** Asks every worker to close (or kills them at once) and resolves when all exited. */
@@ -245,7 +269,7 @@ class ClusterPrimary implements Server {
 let primaryActive = false;
 
 /** The primary side: fork `count` workers and resolve once all of them listen. */
-export async function serveCluster(count: number, options: ServeOptions): Promise<Server> {
+export async function serveCluster(count: number, options: ResolvedServeOptions): Promise<Server> {
   if (primaryActive) {
     throw new ServerError("INVALID_OPTION", "only one serve() with workers can run per process");
   }

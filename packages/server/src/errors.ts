@@ -73,9 +73,9 @@ export function isServerError(e: unknown): e is ServerError {
 }
 
 /** Maps an error from `net.Server#listen` to a {@link ServerError} with a one-line message. */
-export function toListenError(error: unknown, port: number, host: string): ServerError {
+export function toListenError(error: unknown, port: number, host: string, path?: string): ServerError {
   const sysCode = (error as { code?: unknown } | null)?.code;
-  const where = `port ${port} on ${host}`;
+  const where = path === undefined ? `port ${port} on ${host}` : `socket ${path}`;
   const options = { cause: error, port, host };
   switch (sysCode) {
     case "EADDRINUSE":
@@ -84,7 +84,7 @@ export function toListenError(error: unknown, port: number, host: string): Serve
     case "EPERM":
       return new ServerError(
         "PERMISSION_DENIED",
-        `${where}: permission denied (ports below 1024 need privileges)`,
+        path === undefined ? `${where}: permission denied (ports below 1024 need privileges)` : `${where}: permission denied`,
         options,
       );
     case "EADDRNOTAVAIL":

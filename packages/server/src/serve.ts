@@ -32,13 +32,13 @@ import type { Server } from "./tcp-server.js";
  * ```
  */
 export async function serve(options: ServeOptions): Promise<Server> {
-  validateOptions(options);
-  const workers = options.workers ?? 0;
+  const resolved = validateOptions(options);
+  const workers = resolved.workers ?? 0;
   if (workers > 1) {
-    if (cluster.isPrimary) return serveCluster(workers, options);
+    if (cluster.isPrimary) return serveCluster(workers, resolved);
     // The worker's own call with the same options; any other serve() in a worker (a metrics
     // listener with workers unset, say) is an ordinary in-process server.
-    if (claimWorkerRole()) return serveInWorker(options);
+    if (claimWorkerRole()) return serveInWorker(resolved);
   }
-  return listen(options);
+  return listen(resolved);
 }

@@ -14,10 +14,10 @@ import {
   connectionOptionsOf, defaultDrainTimeout, defaultGracePeriod, defaultHandshakeTimeout, defaultHost,
   defaultMaxConnections, defaultPort,
 } from "./options.js";
+import type { ResolvedServeOptions } from "./options.js";
 import { createProxyHeaderReader } from "./proxy-protocol.js";
 import type { ProxyHeader } from "./proxy-protocol.js";
 import { defaultHeadTimeout } from "@k/handler";
-import type { ServeOptions } from "./options.js";
 import { bindSocket, defaultLingerTimeout, defaultSendTimeout } from "./socket-transport.js";
 import type { BindOptions, SocketBinding } from "./socket-transport.js";
 
@@ -31,11 +31,17 @@ export interface ServerAddress {
   readonly family: string;
 }
 
-/** A running server, as returned by {@link serve}. */
-export interface Server {
-  /** The bound address and port. */
+/**
+ * A running server, as returned by {@link serve}. `await using server = await serve(...)` closes
+ * it (gracefully, as `close()`) when the scope ends.
+ */
+export interface Server extends AsyncDisposable {
+  /** The bound address and port; for a Unix socket (`path`): the path, port 0, family "unix". */
   readonly address: ServerAddress;
-  /** "http://127.0.0.1:PORT" ("https" with `tls`); a wildcard host is shown as loopback. */
+  /**
+   * "http://127.0.0.1:PORT" ("https" with `tls`); a wildcard host is shown as loopback. For a
+   * Unix socket: "http+unix://" and the percent-encoded path ("https+unix" with `tls`).
+   */
   readonly url: string;
   /** Open connections in this process (0 in a cluster primary, which serves none itself). */
   readonly connections: number;
@@ -45,6 +51,23 @@ export interface Server {
    * after `gracePeriod`. Resolves when every connection is gone. Idempotent.
    */
   close(): Promise<void>;
+  /** The same as `close()`: `await using` support. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Closes through `close` when `signal` aborts (at once when it already has). Returns the
+ * function that removes the listener, for when the server closes otherwise.
+ */
+export function closeOnAbort(signal: AbortSignal | undefined, close: () => Promise<void>): () => void {
+  if (signal === undefined) return () => {};
+  const onAbort = (): void => void close();
+  if (signal.aborted) {
+    queueMicrotask(onAbort);
+    return () => {};
+  }
+  signal.addEventListener("abort", onAbort, { once: true });
+  return () => signal.removeEventListener("abort", onAbort);
 }
 
 // Written whole to a plain-TCP socket over the limit: tells an HTTP client why, and how to
@@ -58,6 +81,7 @@ const REFUSAL_LINGER = 1_000;
 
 /** Formats the URL of a bound address; wildcard addresses become the loopback of their family. */
 export function urlOf(address: ServerAddress, secure: boolean): string {
+  if (address.family === "unix") return `${secure ? "https" : "http"}+unix://${encodeURIComponent(address.address)}`;
   let host = address.address;
   if (host === "0.0.0.0") host = "127.0.0.1";
   else if (host === "::") host = "::1";
@@ -105,7 +129,9 @@ class TcpServer implements Server {
   /** proxyProtocol with tls: the header of each raw socket in its handshake, by peer. */
   #proxied = new Map<string, ProxyHeader>();
 
-  constructor(server: NetServer, secure: boolean, options: ServeOptions, tlsServer: NetServer = server) {
+  #unwatchSignal: () => void;
+
+  constructor(server: NetServer, secure: boolean, options: ResolvedServeOptions, tlsServer: NetServer = server) {
     this.#server = server;
     this.#secure = secure;
     this.#tls = tlsServer;
@@ -117,14 +143,18 @@ class TcpServer implements Server {
     this.#proxyTimeout = options.proxyProtocol === true ? (options.headTimeout ?? defaultHeadTimeout) : 0;
     this.#onSocketError = options.onSocketError;
     this.#bind = {
-      connection: connectionOptionsOf(options),
+      // The diagnostics channels publish this Server as `server` (node:http publishes its own).
+      connection: { ...connectionOptionsOf(options), diagnosticsServer: this },
       lingerTimeout: options.lingerTimeout ?? defaultLingerTimeout,
       sendTimeout: options.sendTimeout ?? defaultSendTimeout,
       onSocketError: options.onSocketError,
     };
-    const info = server.address() as AddressInfo;
-    this.address = { address: info.address, port: info.port, family: info.family };
+    const info = server.address() as AddressInfo | string;
+    this.address = typeof info === "string"
+      ? { address: info, port: 0, family: "unix" }
+      : { address: info.address, port: info.port, family: info.family };
     this.url = urlOf(this.address, secure);
+    this.#unwatchSignal = closeOnAbort(options.signal, () => this.close());
 
     // Accept errors (EMFILE, ...) are emitted on the server; without a listener they would
     // crash the process, and the server keeps accepting once descriptors free up.
@@ -275,7 +305,12 @@ class TcpServer implements Server {
     return this.#closing;
   }
 
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
   async #close(): Promise<void> {
+    this.#unwatchSignal();
     const stopped = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     const empty = this.#sockets.size === 0
       ? Promise.resolve()
@@ -309,9 +344,10 @@ class TcpServer implements Server {
  * Listens per `options` and resolves once bound; rejects with a {@link ServerError}.
  * Used directly in-process and by every cluster worker.
  */
-export async function listen(options: ServeOptions): Promise<Server> {
+export async function listen(options: ResolvedServeOptions): Promise<Server> {
   const host = options.host ?? defaultHost;
   const port = options.port ?? defaultPort;
+  const path = options.path;
   let server: NetServer;
   let tlsServer: NetServer | undefined;
   const netOptions = { allowHalfOpen: true, pauseOnConnect: false };
@@ -331,16 +367,17 @@ export async function listen(options: ServeOptions): Promise<Server> {
     server = createNetServer(netOptions);
   }
   await new Promise<void>((resolve, reject) => {
-    const onError = (error: Error): void => reject(toListenError(error, port, host));
+    const onError = (error: Error): void => reject(toListenError(error, port, host, path));
     server.once("error", onError);
+    const where = path === undefined ? { port, host } : { path };
     try {
-      server.listen({ port, host, ...(options.backlog === undefined ? {} : { backlog: options.backlog }) }, () => {
+      server.listen({ ...where, ...(options.backlog === undefined ? {} : { backlog: options.backlog }) }, () => {
         server.off("error", onError);
         resolve();
       });
     } catch (error) {
       server.off("error", onError);
-      reject(toListenError(error, port, host));
+      reject(toListenError(error, port, host, path));
     }
   });
   return new TcpServer(server, options.tls !== undefined, options, tlsServer);

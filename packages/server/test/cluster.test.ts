@@ -60,7 +60,7 @@ describe("workers", () => {
     app = spawn(process.execPath, [fixture], { stdio: ["ignore", "pipe", "inherit"] });
     app.stdout?.setEncoding("utf8");
     app.stdout?.on("data", (c: string) => { stdout += c; });
-    app.once("exit", (code) => { exitCode = code; });
+    app.once("close", (code) => { exitCode = code; });
     await until(() => stdout.includes("\n") || exitCode !== undefined, "the cluster to listen", 2_000);
     const info = JSON.parse(stdout.slice(0, stdout.indexOf("\n"))) as { url: string; pid: number };
     url = info.url;
@@ -155,7 +155,7 @@ describe("workers that cannot listen", () => {
       let out = "";
       app.stdout.setEncoding("utf8");
       app.stdout.on("data", (c: string) => { out += c; });
-      const code = await new Promise<number | null>((resolve) => app.once("exit", resolve));
+      const code = await new Promise<number | null>((resolve) => app.once("close", resolve));
       expect(code).toBe(1);
       expect(JSON.parse(out)).toEqual({
         error: "ADDRESS_IN_USE",
@@ -177,7 +177,7 @@ describe("a hung worker", () => {
     let exitCode: number | null | undefined;
     app.stdout.setEncoding("utf8");
     app.stdout.on("data", (c: string) => { out += c; });
-    app.once("exit", (code) => { exitCode = code; });
+    app.once("close", (code) => { exitCode = code; });
     try {
       await until(() => out.includes("\n"), "the cluster to listen", 2_000);
       const { url } = JSON.parse(out.slice(0, out.indexOf("\n"))) as { url: string };
@@ -206,7 +206,7 @@ describe("crashing workers", () => {
     let exitCode: number | null | undefined;
     app.stdout.setEncoding("utf8");
     app.stdout.on("data", (c: string) => { out += c; });
-    app.once("exit", (code) => { exitCode = code; });
+    app.once("close", (code) => { exitCode = code; });
     try {
       await until(() => out.includes("}\n"), "the cluster to listen", 2_000);
       const forksAtStart = out.split("fork\n").length - 1;
@@ -221,6 +221,29 @@ describe("crashing workers", () => {
       expect(out).toContain("closed\n");
     } finally {
       if (exitCode === undefined) app.kill("SIGKILL");
+    }
+  }, 30_000);
+});
+
+describe("workers killed by a signal", () => {
+  test("a primary whose workers all exited by signal exits non-zero, so a supervisor restarts it", async () => {
+    // Its own process group: SIGTERM reaches the primary and both workers, as a supervisor that
+    // signals the whole group does. The fixture's workers do not handle SIGTERM: they die of it.
+    const app = spawn(process.execPath, [fixture], { stdio: ["ignore", "pipe", "ignore"], detached: true });
+    let out = "";
+    let exitCode: number | null | undefined;
+    app.stdout.setEncoding("utf8");
+    app.stdout.on("data", (c: string) => { out += c; });
+    let exitSignal: string | null = null;
+    // 'close', not 'exit': 'exit' can come before the last of the child's stdout was read.
+    app.once("close", (code, signal) => { exitCode = code; exitSignal = signal; });
+    try {
+      await until(() => out.includes("}\n"), "the cluster to listen", 2_000);
+      process.kill(-app.pid!, "SIGTERM");
+      await until(() => exitCode !== undefined, "the primary to exit", 800);
+      expect({ out: out.replace(/^\{.*\}\n/, ""), exitCode, signal: exitSignal }).toEqual({ out: "closed\n", exitCode: 1, signal: null });
+    } finally {
+      if (exitCode === undefined) process.kill(-app.pid!, "SIGKILL");
     }
   }, 30_000);
 });

@@ -177,7 +177,7 @@ describe("listen errors", () => {
   test("rejects an out-of-range port with INVALID_OPTION before listening", async () => {
     await expect(serve({ handler: describeRequest, port: 70_000 })).rejects.toMatchObject({
       code: "INVALID_OPTION",
-      message: "port must be an integer from 0 to 65535, got 70000",
+      message: "port must be an integer from 0 to 65535 or a string of its decimal digits, got number 70000",
     });
   });
 
