@@ -91,7 +91,7 @@ export function parseIPv6(text: string): Uint8Array | null {
   return out;
 }
 
-/** Parses an IPv4 or IPv6 address (see {@link parseIPv4}, {@link parseIPv6}); null when neither. */
+/** Parses an IPv4 (dotted quad, no leading zeros) or IPv6 (RFC 4291 text, no zone) address; null when neither. */
 export function parseIP(text: string): Uint8Array | null {
   return text.includes(":") ? parseIPv6(text) : parseIPv4(text);
 }
