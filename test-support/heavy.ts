@@ -1,5 +1,5 @@
 /*
- * Heavy tests: the gigabyte memory runs and the browser, which CI runs once per run rather than
+ * Heavy tests: the gigabyte memory runs, the browser and the load-balancer runs, which CI runs once per run rather than
  * on every Node major (issue 12: "run the heavy memory and browser tests once", to keep
  * `.ci/run` under 15 minutes).
  *
@@ -9,6 +9,8 @@
  * run) they run like every other test: K_SKIP_HEAVY is never set by default.
  */
 import { describe, it } from "vitest";
+import { describeWithTools } from "./outside-tool.ts";
+import type { OutsideTool } from "./outside-tool.ts";
 
 /** True in `.ci/run`'s extra-major runs, which leave the heavy suites to the full run. */
 export const skipHeavy: boolean = process.env["K_SKIP_HEAVY"] === "1";
@@ -40,4 +42,18 @@ export function describeHeavy(title: string, body: () => void): void {
     return;
   }
   describe.skip(`${title} (${reason(title)})`, body);
+}
+
+/**
+ * `describeWithTools` for a heavy suite (the browser, the load balancers): skipped with a
+ * printed reason under K_SKIP_HEAVY=1 (before looking for the tools), else the outside-tool rule.
+ */
+export function describeHeavyWithTools(title: string, tools: readonly OutsideTool[], body: (paths: readonly string[]) => void): void {
+  if (!skipHeavy) {
+    describeWithTools(title, tools, body);
+    return;
+  }
+  describe.skip(`${title} (${reason(title)})`, () => {
+    it("runs in CI's full run", () => {});
+  });
 }

@@ -25,7 +25,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeWithTools, findTool, isExecutable } from "../../../test-support/outside-tool.ts";
+import { describeHeavyWithTools } from "../../../test-support/heavy.ts";
+import { findTool, isExecutable } from "../../../test-support/outside-tool.ts";
 import type { OutsideTool } from "../../../test-support/outside-tool.ts";
 import type { Balancer, LoadResult } from "./balancer-helpers.ts";
 import { accessLog, freePort, getFrom, killAll, runLoad, startHaproxy, startNginx, track } from "./balancer-helpers.ts";
@@ -233,7 +234,7 @@ async function logged(pair: Pair, target: string, count = 1): Promise<{ remoteAd
   throw new Error(`${target} not in the access logs:\n${pair.logs().slice(-2000)}`);
 }
 
-describeWithTools("k-demo behind nginx (deploy/nginx/k-demo.conf)", [nginxTool], ([nginxPath]) => {
+describeHeavyWithTools("k-demo behind nginx (deploy/nginx/k-demo.conf)", [nginxTool], ([nginxPath]) => {
   let pair: Pair;
   let nginx: Balancer;
   beforeAll(async () => {
@@ -293,7 +294,7 @@ describeWithTools("k-demo behind nginx (deploy/nginx/k-demo.conf)", [nginxTool],
   });
 });
 
-describeWithTools("k-demo behind HAProxy with PROXY protocol (deploy/haproxy/haproxy.cfg)", [haproxyTool], ([haproxyPath]) => {
+describeHeavyWithTools("k-demo behind HAProxy with PROXY protocol (deploy/haproxy/haproxy.cfg)", [haproxyTool], ([haproxyPath]) => {
   let pair: Pair;
   let haproxy: Balancer;
   beforeAll(async () => {

@@ -25,8 +25,7 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { skipHeavy, describeHeavy } from "../../../test-support/heavy.ts";
-import { describeWithTools } from "../../../test-support/outside-tool.ts";
+import { describeHeavyWithTools } from "../../../test-support/heavy.ts";
 import { findChromium } from "./chromium.ts";
 
 const K_DEMO_BIN = fileURLToPath(new URL("../bin/k-demo.js", import.meta.url));
@@ -136,11 +135,7 @@ async function countBytes(url: string): Promise<number> {
 }
 
 // The browser is a heavy suite: CI runs it once, on the README's Node (test-support/heavy.ts).
-const describeBrowser: typeof describeWithTools = skipHeavy
-  ? (title) => describeHeavy(title, () => test("runs in CI's full run", () => {}))
-  : describeWithTools;
-
-describeBrowser("the demo page in Chromium", [findChromium()], ([chromiumPath]) => {
+describeHeavyWithTools("the demo page in Chromium", [findChromium()], ([chromiumPath]) => {
   let demo: RunningDemo | undefined;
   let browser: Browser | undefined;
   let page: Page | undefined;
@@ -291,7 +286,7 @@ describeBrowser("the demo page in Chromium", [findChromium()], ([chromiumPath]) 
 
 // Compression in the browser (issue 10), a block of its own: Chromium asks for gzip/br/zstd,
 // gets the page's text files compressed, decodes them and renders the page from them.
-describeBrowser("compressed text in Chromium", [findChromium()], ([chromiumPath]) => {
+describeHeavyWithTools("compressed text in Chromium", [findChromium()], ([chromiumPath]) => {
   let demo: RunningDemo | undefined;
   let browser: Browser | undefined;
 
