@@ -9,7 +9,7 @@
  * - missing under CI=true: the tests run and fail with that same line (CI must run everything).
  *
  * It finds programs itself (PATH and candidate paths); it does not install anything: the
- * project's own scripts do that where they can (apps/demo/scripts/ensure-test-tools.sh).
+ * project's own script does that where it can (scripts/ensure-test-tools.sh).
  */
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, join } from "node:path";

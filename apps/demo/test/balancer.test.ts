@@ -12,7 +12,7 @@
  *   X-Forwarded-For ignored (from the client through nginx, and from an untrusted peer);
  * - PROXY v1 and v2 from HAProxy give the client address; garbage or no header closes.
  *
- * nginx and HAProxy come from scripts/ensure-balancers.sh (run here); still missing, a suite
+ * nginx and HAProxy come from the root scripts/ensure-test-tools.sh (run here); still missing, a suite
  * follows test-support/outside-tool.ts: skipped with the reason, or failed under CI=true.
  * Clients use 127.0.0.2 as their source address so that the client (127.0.0.2) and the
  * balancer (127.0.0.1) are different peers on loopback.
@@ -58,14 +58,14 @@ const CLIENT = "127.0.0.2";
 
 // Installs what it can (root on Debian); what is still missing afterwards is reported by the
 // shared outside-tool rule: skipped with the reason outside CI, failed under CI=true.
-const installer = fileURLToPath(new URL("../scripts/ensure-balancers.sh", import.meta.url));
+const installer = fileURLToPath(new URL("../../../scripts/ensure-test-tools.sh", import.meta.url));
 let installFailure = "";
 try {
-  execFileSync("sh", [installer], { stdio: ["ignore", "ignore", "pipe"], timeout: 600_000 });
+  execFileSync("sh", [installer, "balancer tests", "nginx", "haproxy"], { stdio: ["ignore", "ignore", "pipe"], timeout: 600_000 });
 } catch (error) {
   installFailure = String((error as { stderr?: Buffer }).stderr ?? error).trim();
 }
-const INSTALL = "apt-get install nginx haproxy (Debian/Ubuntu; apps/demo/scripts/ensure-balancers.sh does it as root)";
+const INSTALL = "apt-get install nginx haproxy (Debian/Ubuntu; scripts/ensure-test-tools.sh does it as root)";
 /** nginx lives in /usr/sbin, which is not on every user's PATH. */
 const nginxTool: OutsideTool = isExecutable("/usr/sbin/nginx")
   ? { name: "nginx", path: "/usr/sbin/nginx", missing: undefined, install: INSTALL }

@@ -16,7 +16,7 @@ import { findOnPath, isExecutable } from "../../../test-support/outside-tool.ts"
 import type { OutsideTool } from "../../../test-support/outside-tool.ts";
 
 const INSTALL =
-  "`sh apps/demo/scripts/ensure-test-tools.sh` as root on Debian/Ubuntu (the demo's pretest runs it), " +
+  "`sh scripts/ensure-test-tools.sh k-demo chromium` as root on Debian/Ubuntu (the demo's pretest runs it), " +
   "or `apt-get install chromium`, or `npx playwright install chromium`, or point CHROMIUM_PATH at a Chromium or Chrome";
 
 const SYSTEM_PATHS: readonly string[] = [

@@ -6,7 +6,7 @@
  * $connection serial counts the connections nginx saw. Output is compared byte for byte
  * with `curl -s` and, for heads, with `curl -sI` (Date aside).
  *
- * nginx and curl are installed by scripts/ensure-test-tools.sh (the pretest) when they can
+ * nginx and curl are installed by the root scripts/ensure-test-tools.sh (the pretest) when they can
  * be; without them this file skips with the reason, or fails under CI=true.
  */
 import { spawn } from "node:child_process";
