@@ -12,8 +12,13 @@
  * - output-buffer.ts: the output buffer, its flush, drain waiters;
  * - timers.ts: the head/idle/body timer and the request deadline.
  *
- * What it does not do: sockets, TLS, accept limits (that is @k/server), upgrades (an Upgrade
- * header is ignored and answered as plain HTTP).
+ * - upgrade.ts: what an accepted upgrade writes, and the Duplex a tunnel gets over a Transport.
+ *
+ * Upgrades: after a request that asks for one (`head.upgrade`: an HTTP/1.1 Upgrade or a
+ * CONNECT) nothing more is parsed until its component answered. A plain answer lets parsing
+ * go on (the offer is ignored, RFC 9110 §7.8); an UpgradeResponse makes the connection step
+ * aside for good: bytes already read go to the receiver as `head`, the stream is its own.
+ * What it does not do: sockets, TLS, accept limits (that is @k/server).
  * Buffers: request-body chunks handed to components are views into the bytes given to
  * `onData`; they stay valid as long as the transport does not reuse those buffers (Node
  * sockets never do).
@@ -40,10 +45,13 @@ import { bodySource, isAsyncIterable, isWholeResponse, iteratorSource } from "./
 import { ResponseWriter } from "./response-writer.js";
 import { ProtocolTimer, RequestDeadline, TIMER_BODY, TIMER_HEAD, TIMER_IDLE, TIMER_NONE } from "./timers.js";
 import type { TimerKind } from "./timers.js";
-import type { Connection, ConnectionOptions, Transport } from "./types.js";
+import type { Duplex } from "node:stream";
+import type { Connection, ConnectionOptions, Transport, UpgradeResponse } from "./types.js";
+import { endTunnel, isUpgradeResponse, TransportStream, upgradeHead } from "./upgrade.js";
 
 
 const EMPTY = new Uint8Array(0);
+const EMPTY_BUFFER: Buffer = Buffer.alloc(0);
 
 class HttpConnection implements Connection {
   readonly #transport: Transport;
@@ -84,6 +92,13 @@ class HttpConnection implements Connection {
   #nextOnDrain = false;
   /** Bytes given to the sink (head, framing, body) over the connection's life. */
   #bytesCounter = 0;
+  /** An upgrade request whose component has not answered: nothing after it is parsed. */
+  #upgradeWait: Exchange | null = null;
+  /** The accepted upgrade and the stream its receiver got (the lifecycle stepped aside). */
+  #upgraded: UpgradeResponse | null = null;
+  #tunnelStream: Duplex | null = null;
+  /** The Duplex this connection feeds when the transport could not hand over its own. */
+  #tunnel: TransportStream | null = null;
 
   constructor(transport: Transport, options: ConnectionOptions) {
     this.#transport = transport;
@@ -115,7 +130,6 @@ class HttpConnection implements Connection {
         isShuttingDown: () => this.#shuttingDown,
         bytesSent: () => this.#bytesCounter,
         report: (error, request) => this.#report(error, request),
-        allowsSwitch: () => false,
       },
       o,
       this.#sink,
@@ -134,13 +148,16 @@ class HttpConnection implements Connection {
   }
 
   get idle(): boolean {
-    return this.#queue.length === 0 && this.#parsing === null && !this.#partial && this.#input === null;
+    return this.#upgraded === null && this.#queue.length === 0 && this.#parsing === null && !this.#partial && this.#input === null;
   }
 
   // ---- input ---------------------------------------------------------------------------
 
   onData(bytes: Uint8Array): void {
-    if (this.#closed || bytes.length === 0) return;
+    if (this.#closed || bytes.length === 0) {
+      if (this.#tunnel !== null && bytes.length > 0) this.#tunnel.deliver(bytes);
+      return;
+    }
     if (this.#input !== null) {
       // Data that was in flight when we paused: keep it behind the rest.
       this.#input = Buffer.concat([this.#input, bytes]);
@@ -151,7 +168,10 @@ class HttpConnection implements Connection {
   }
 
   onEnd(): void {
-    if (this.#closed) return;
+    if (this.#closed) {
+      this.#tunnel?.deliverEnd();
+      return;
+    }
     this.#peerEnded = true;
     this.#pump();
   }
@@ -163,6 +183,8 @@ class HttpConnection implements Connection {
     try {
       while (this.#input !== null && !this.#closed) {
         if (this.#parsing === null) {
+          // Whether the bytes after an upgrade request are HTTP is its component's answer.
+          if (this.#upgradeWait !== null) break;
           if (this.#noMore) {
             // Bytes after a request that ends the connection (or after an error) are not read.
             this.#input = null;
@@ -278,6 +300,7 @@ class HttpConnection implements Connection {
       remotePort: t.remotePort,
       encrypted: t.encrypted === true,
       hasBody,
+      upgrade: head.upgrade,
     });
     // One pass over the raw list instead of building the header index for every request.
     // (The Host value's grammar is the parser's check: INVALID_HOST, answered 400.)
@@ -300,6 +323,7 @@ class HttpConnection implements Connection {
     }
     this.#queue.push(ex);
     this.#parsing = ex;
+    if (head.upgrade) this.#upgradeWait = ex;
     if (hasBody && this.#bodyTimerAllowed(ex)) this.#timer.arm(TIMER_BODY, this.#o.bodyTimeout);
     else this.#timer.disarm();
     if (!hasBody) ex.body.end();
@@ -460,6 +484,15 @@ class HttpConnection implements Connection {
       this.#failBeforeHead(ex, error);
       return;
     }
+    if (isUpgradeResponse(result)) {
+      if (this.#closed) return;
+      try {
+        this.#acceptUpgrade(ex, result);
+      } catch (error) {
+        this.#failBeforeHead(ex, error);
+      }
+      return;
+    }
     if (!this.#closed && isWholeResponse(result) && typeof (result as { then?: unknown }).then !== "function") {
       const body = result.body;
       if (body === undefined || body === null || typeof body === "string" || body instanceof Uint8Array) {
@@ -512,6 +545,10 @@ class HttpConnection implements Connection {
         }
         return;
       }
+      if (isUpgradeResponse(result)) {
+        this.#acceptUpgrade(ex, result);
+        return;
+      }
       if (isWholeResponse(result)) await this.#writer.sendWhole(ex, result);
       else if (isAsyncIterable(result)) await this.#writer.sendIterable(ex, result[Symbol.asyncIterator]());
       else throw new HttpError(500, "the component returned neither a response nor an async iterable", { code: "BAD_RESPONSE" });
@@ -555,20 +592,9 @@ class HttpConnection implements Connection {
     ex.finished = true;
     this.#queue.shift();
     this.#serving = false;
-    if (ex.request !== null && this.#o.onResponse !== undefined) {
-      try {
-        this.#o.onResponse({
-          request: ex.request,
-          status: ex.status,
-          bytes: ex.bodyBytes,
-          wireBytes: ex.bytes,
-          durationMs: performance.now() - ex.started,
-        });
-      } catch (error) {
-        this.#report(error, ex.request);
-      }
-    }
-    if (ex.diag !== null) this.#traceFinish(ex, ex.diag);
+    // Not accepted: the offer is ignored and what follows is HTTP again (RFC 9110 §7.8).
+    if (this.#upgradeWait === ex) this.#upgradeWait = null;
+    this.#answered(ex);
     if (ex.closeAfter || this.#shuttingDown) {
       this.#endTransport();
       return;
@@ -588,6 +614,78 @@ class HttpConnection implements Connection {
       return; // #onComplete starts the next request once the body is through.
     }
     this.#next();
+  }
+
+  /**
+   * An UpgradeResponse: write its head, step aside for good, hand over the stream. Throws
+   * (before anything is written) when the request cannot be upgraded or the head is invalid.
+   */
+  #acceptUpgrade(ex: Exchange, r: UpgradeResponse): void {
+    const h = ex.head;
+    if (h === null || !h.upgrade || this.#upgradeWait !== ex) {
+      throw new HttpError(500, "an upgrade response to a request that cannot be upgraded (HTTP/1.0, no Connection: upgrade, no Upgrade): check request.upgrade", { code: "BAD_RESPONSE" });
+    }
+    if (ex.hasBody) throw new HttpError(500, "a request with a body cannot be upgraded", { code: "BAD_RESPONSE" });
+    if (this.#shuttingDown) throw new HttpError(503, "shutting down", { code: "ABORTED" });
+    const head = upgradeHead(r, h.method === "CONNECT", this.#o.serverName);
+    // Nothing throws from here on.
+    this.#upgradeWait = null;
+    ex.status = r.status ?? 0;
+    ex.headSent = true;
+    if (ex.diag !== null) {
+      ex.diag.statusCode = ex.status;
+      ex.diag.headersSent = head !== null;
+    }
+    if (head !== null) this.#send(head);
+    this.#output.flush();
+    const rest = this.#input;
+    const tunnelHead = rest === null || rest.length === 0 ? EMPTY_BUFFER : Buffer.from(rest.buffer, rest.byteOffset, rest.length);
+    // The lifecycle steps aside: no parsing, framing, timers or writes of its own from here on.
+    this.#input = null;
+    this.#closed = true;
+    this.#upgraded = r;
+    this.#timer.clear();
+    this.#deadline.clear();
+    ex.finished = true;
+    this.#queue.shift();
+    this.#serving = false;
+    this.#answered(ex);
+    const t = this.#transport;
+    let stream: Duplex;
+    if (t.detach !== undefined) {
+      stream = t.detach();
+    } else {
+      const own = new TransportStream(t);
+      this.#tunnel = own;
+      stream = own;
+      if (this.#peerEnded) own.deliverEnd();
+    }
+    this.#tunnelStream = stream;
+    try {
+      r.upgrade({ stream, head: tunnelHead, request: ex.request! });
+    } catch (error) {
+      // A failed hand-over leaves no half-open connection behind.
+      this.#report(error, ex.request ?? undefined);
+      stream.destroy();
+    }
+  }
+
+  /** The exchange got its answer: onResponse, diagnostics. */
+  #answered(ex: Exchange): void {
+    if (ex.request !== null && this.#o.onResponse !== undefined) {
+      try {
+        this.#o.onResponse({
+          request: ex.request,
+          status: ex.status,
+          bytes: ex.bodyBytes,
+          wireBytes: ex.bytes,
+          durationMs: performance.now() - ex.started,
+        });
+      } catch (error) {
+        this.#report(error, ex.request);
+      }
+    }
+    if (ex.diag !== null) this.#traceFinish(ex, ex.diag);
   }
 
   /** The previous exchange is completely done (response written, body through): go on. */
@@ -630,12 +728,26 @@ class HttpConnection implements Connection {
   }
 
   onDrain(): void {
-    this.#output.drained();
+    if (this.#tunnel !== null) this.#tunnel.drained();
+    else this.#output.drained();
   }
 
   // ---- closing -------------------------------------------------------------------------
 
   shutdown(): void {
+    const upgraded = this.#upgraded;
+    if (upgraded !== null) {
+      if (this.#shuttingDown) return;
+      this.#shuttingDown = true;
+      try {
+        if (upgraded.onShutdown !== undefined) upgraded.onShutdown();
+        else endTunnel(this.#tunnelStream!);
+      } catch (error) {
+        this.#report(error);
+        this.#tunnelStream!.destroy();
+      }
+      return;
+    }
     if (this.#closed || this.#shuttingDown) return;
     this.#shuttingDown = true;
     this.#noMore = true;
@@ -667,6 +779,7 @@ class HttpConnection implements Connection {
   }
 
   onClose(error?: Error): void {
+    this.#tunnel?.gone();
     const wasClosed = this.#closed;
     this.#closed = true;
     if (!wasClosed) this.#input = null;

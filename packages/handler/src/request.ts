@@ -146,6 +146,8 @@ export interface HttpRequestInit {
   encrypted: boolean;
   /** True when the request carries a body (Content-Length > 0 or chunked). */
   hasBody: boolean;
+  /** The parser's `upgrade`: an HTTP/1.1 Upgrade offer or a CONNECT. */
+  upgrade: boolean;
 }
 
 /**
@@ -168,6 +170,12 @@ export class HttpRequest {
   readonly encrypted: boolean;
   /** True when the request announced a body (Content-Length > 0 or chunked). */
   readonly hasBody: boolean;
+  /**
+   * True when this request may be answered with an UpgradeResponse: HTTP/1.1 with
+   * `Connection: upgrade` and a non-empty `Upgrade` (RFC 9110 §7.8), or a CONNECT. An HTTP/1.0
+   * Upgrade is never honoured (false). Which protocol: `headers.get("upgrade")`.
+   */
+  readonly upgrade: boolean;
   #body: BodyQueue;
   #abort: LazyAbort;
   #url: URL | null = null;
@@ -185,6 +193,7 @@ export class HttpRequest {
     this.remotePort = init.remotePort;
     this.encrypted = init.encrypted;
     this.hasBody = init.hasBody;
+    this.upgrade = init.upgrade;
     this.#body = init.body;
   }
 

@@ -52,8 +52,6 @@ export interface WriterHost {
   /** Bytes given to the sink so far (the writer counts a head's bytes from it). */
   bytesSent(): number;
   report(error: unknown, request?: HttpRequest): void;
-  /** Called for a head with a 2xx to CONNECT or a 101: returns true when it may go out. */
-  allowsSwitch(ex: Exchange, status: number): boolean;
 }
 
 /** @internal Writes responses for one connection. */
@@ -194,10 +192,11 @@ export class ResponseWriter {
     if (!Number.isInteger(status) || status < 200 || status > 599) {
       throw new HttpError(500, `invalid response status ${String(status)}`, { code: "BAD_RESPONSE" });
     }
-    if (status < 300 && ex.head !== null && ex.head.method === "CONNECT" && !this.#host.allowsSwitch(ex, status)) {
-      // RFC 9110 §9.3.6: a 2xx to CONNECT turns the connection into a tunnel, which this
-      // lifecycle does not do; answering 2xx and carrying on would desynchronise the client.
-      throw new HttpError(501, "CONNECT tunnels are not supported", { code: "BAD_RESPONSE" });
+    if (status < 300 && ex.head !== null && ex.head.method === "CONNECT") {
+      // RFC 9110 §9.3.6: a 2xx to CONNECT turns the connection into a tunnel; answering 2xx
+      // as plain HTTP and carrying on would desynchronise the client. A tunnel is accepted
+      // with an UpgradeResponse ({ status, upgrade(tunnel) }), never with a plain response.
+      throw new HttpError(501, "a 2xx to CONNECT must be an UpgradeResponse (upgrade(tunnel) takes the tunnel)", { code: "BAD_RESPONSE" });
     }
     const scan: HeaderScan = { close: false, date: false };
     const headers = copyHeaders(head.headers, scan);
