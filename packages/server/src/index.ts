@@ -11,3 +11,4 @@ export {
 export { defaultLingerTimeout, defaultSendTimeout } from "./socket-transport.js";
 export { defaultMaxRestartDelay, defaultRestartDelay } from "./cluster.js";
 export { ServerError, ServerErrorCode, isServerError } from "./errors.js";
+export { nodeRequestOf } from "./upgrade.js";
