@@ -3,10 +3,10 @@
  * @k/parser, runs one component per request strictly in order (pipelined requests wait),
  * frames responses with @k/framing, and applies backpressure both ways.
  *
- * This file owns the connection's state machine: input pumping (bytes to the parser, pausing
- * the transport), the parser callbacks, the exchange queue and its scheduling (which component
- * runs when, finishing, draining an unread body), and closing. It delegates, and the other
- * files touch only what their headers say:
+ * This file owns the connection's state machine: the parser callbacks, the exchange queue and
+ * its scheduling (which component runs when, finishing, draining an unread body), what may be
+ * parsed when, and closing. It delegates, and the other files touch only what their headers say:
+ * - input.ts: input pumping (bytes to the parser, pausing and resuming the transport);
  * - exchange.ts: the Exchange record, resolved options and defaults, parse-error statuses;
  * - response-writer.ts: writing one response (framing choice, lifecycle headers, streaming);
  * - output-buffer.ts: the output buffer, its flush, drain waiters;
@@ -39,6 +39,8 @@ import {
 import { logError } from "./error-log.js";
 import { hasListMember, newExchange, parseErrorToHttp, resolveOptions } from "./exchange.js";
 import type { Exchange, Resolved } from "./exchange.js";
+import { INPUT_DROP, INPUT_PUSH, INPUT_WAIT, InputPump } from "./input.js";
+import type { InputGate } from "./input.js";
 import { OutputBuffer } from "./output-buffer.js";
 import { BODY_QUEUE_CHUNKS, BodyQueue, HttpRequest, LazyAbort } from "./request.js";
 import { bodySource, isAsyncIterable, isWholeResponse, iteratorSource } from "./response.js";
@@ -50,7 +52,6 @@ import type { Connection, ConnectionOptions, Transport, UpgradeResponse } from "
 import { endTunnel, isUpgradeResponse, TransportStream, upgradeHead } from "./upgrade.js";
 
 
-const EMPTY = new Uint8Array(0);
 const EMPTY_BUFFER: Buffer = Buffer.alloc(0);
 
 class HttpConnection implements Connection {
@@ -65,18 +66,11 @@ class HttpConnection implements Connection {
   readonly #queue: Exchange[] = [];
   /** The exchange whose head or body the parser is in, or null between messages. */
   #parsing: Exchange | null = null;
-  /** Bytes received but not yet pushed to the parser (paused). */
-  #input: Uint8Array | null = null;
-  #pumping = false;
-  /** One of our callbacks paused the parser during the current push. */
-  #parserPaused = false;
-  #transportPaused = false;
+  readonly #in: InputPump;
   /** Bytes of a next head were pushed but its head is not complete. */
   #partial = false;
   /** No new request is parsed (a non-persistent request, shutdown, a parse error). */
   #noMore = false;
-  #peerEnded = false;
-  #eofHandled = false;
   /** No head was received yet: the head timer runs from accept. */
   #fresh = true;
   #shuttingDown = false;
@@ -87,7 +81,7 @@ class HttpConnection implements Connection {
   #serving = false;
   /** A head arrived with nothing before it: start its component when the pump returns. */
   #startAfterPump = false;
-  /** A component's synchronous part is running (see #pump's start). */
+  /** A component's synchronous part is running (see #afterPump). */
   #inRun = false;
   #nextOnDrain = false;
   /** Bytes given to the sink (head, framing, body) over the connection's life. */
@@ -136,6 +130,16 @@ class HttpConnection implements Connection {
       this.#output,
     );
     this.#timer = new ProtocolTimer({ isClosed, onFail, onTimeout: (kind) => this.#timeout(kind) });
+    this.#in = new InputPump(this.#parser, transport, {
+      isClosed,
+      gate: (input) => this.#gate(input),
+      onParseError: (error) => this.#onParseError(error),
+      afterPush: () => this.#afterPush(),
+      onEof: () => this.#onEof(),
+      onPaused: (paused) => this.#onPaused(paused),
+      afterUpdate: () => this.#afterUpdate(),
+      afterPump: () => this.#afterPump(),
+    });
     this.#deadline = new RequestDeadline(
       { isClosed, onFail, parsing: () => this.#parsing, expire: (ex, error) => this.#expireBody(ex, error) },
       o.requestTimeout,
@@ -148,7 +152,7 @@ class HttpConnection implements Connection {
   }
 
   get idle(): boolean {
-    return this.#upgraded === null && this.#queue.length === 0 && this.#parsing === null && !this.#partial && this.#input === null;
+    return this.#upgraded === null && this.#queue.length === 0 && this.#parsing === null && !this.#partial && !this.#in.pending;
   }
 
   // ---- input ---------------------------------------------------------------------------
@@ -158,13 +162,7 @@ class HttpConnection implements Connection {
       if (this.#tunnel !== null && bytes.length > 0) this.#tunnel.deliver(bytes);
       return;
     }
-    if (this.#input !== null) {
-      // Data that was in flight when we paused: keep it behind the rest.
-      this.#input = Buffer.concat([this.#input, bytes]);
-    } else {
-      this.#input = bytes;
-    }
-    this.#pump();
+    this.#in.receive(bytes);
   }
 
   onEnd(): void {
@@ -172,57 +170,33 @@ class HttpConnection implements Connection {
       this.#tunnel?.deliverEnd();
       return;
     }
-    this.#peerEnded = true;
-    this.#pump();
+    this.#in.end();
   }
 
-  /** Pushes buffered input to the parser while nothing blocks it. */
-  #pump(): void {
-    if (this.#pumping) return;
-    this.#pumping = true;
-    try {
-      while (this.#input !== null && !this.#closed) {
-        if (this.#parsing === null) {
-          // Whether the bytes after an upgrade request are HTTP is its component's answer.
-          if (this.#upgradeWait !== null) break;
-          if (this.#noMore) {
-            // Bytes after a request that ends the connection (or after an error) are not read.
-            this.#input = null;
-            break;
-          }
-          if (this.#queue.length > this.#o.maxPipelined) break;
-          if (!this.#partial && this.#input.length > 0) this.#partial = true;
-        } else if (this.#bodyFull(this.#parsing)) {
-          break;
-        }
-        const input = this.#input;
-        let n: number;
-        this.#parserPaused = false;
-        try {
-          n = this.#parser.push(input);
-        } catch (error) {
-          this.#input = null;
-          this.#onParseError(error);
-          break;
-        }
-        // A pause can leave a callback pending with every byte consumed (onComplete after the
-        // last body bytes): an empty push runs it later, so keep an empty input as a marker.
-        this.#input = n < input.length ? input.subarray(n) : this.#parserPaused ? EMPTY : null;
-      }
-    } finally {
-      this.#pumping = false;
+  /** The input pump's question before each push (see input.ts). */
+  #gate(input: Uint8Array): InputGate {
+    const p = this.#parsing;
+    if (p === null) {
+      // Whether the bytes after an upgrade request are HTTP is its component's answer.
+      if (this.#upgradeWait !== null) return INPUT_WAIT;
+      if (this.#noMore) return INPUT_DROP;
+      if (this.#queue.length > this.#o.maxPipelined) return INPUT_WAIT;
+      if (!this.#partial && input.length > 0) this.#partial = true;
+      return INPUT_PUSH;
     }
+    return this.#bodyFull(p) ? INPUT_WAIT : INPUT_PUSH;
+  }
+
+  #afterPush(): void {
     // A head still incomplete after all bytes were pushed: the slowloris clock runs (a fresh
     // connection keeps the one it got at accept). Pipelined heads that complete within the
     // push never arm it (a timer per request showed in the pipelined profile).
     if (this.#partial && !this.#fresh && this.#timer.kind !== TIMER_HEAD && !this.#closed) {
       this.#armHead();
     }
-    if (this.#input === null && this.#peerEnded && !this.#eofHandled) {
-      this.#eofHandled = true;
-      this.#onEof();
-    }
-    this.#updatePause();
+  }
+
+  #afterPump(): void {
     if (this.#startAfterPump) {
       this.#startAfterPump = false;
       // The parser is out of its callbacks: the component can run now, without the
@@ -237,30 +211,22 @@ class HttpConnection implements Connection {
     return !ex.body.discarding && ex.body.chunks.length >= BODY_QUEUE_CHUNKS;
   }
 
-  #updatePause(): void {
-    if (this.#closed) return;
-    const blocked = this.#input !== null;
-    if (blocked && !this.#transportPaused) {
-      this.#transportPaused = true;
-      this.#transport.pause();
+  /** We paused the transport, or are about to resume it: the body timeout follows. */
+  #onPaused(paused: boolean): void {
+    if (paused) {
       // Our own backpressure is not the client's delay: no body timeout while paused.
       if (this.#timer.kind === TIMER_BODY) this.#timer.disarm();
-    } else if (!blocked && this.#transportPaused) {
-      this.#transportPaused = false;
-      const p = this.#parsing;
-      if (p !== null && this.#timer.kind === TIMER_NONE && this.#bodyTimerAllowed(p)) {
-        this.#timer.arm(TIMER_BODY, this.#o.bodyTimeout);
-      }
-      this.#transport.resume();
+      return;
     }
-    // Costs two field reads when no body is being read (every request without one).
-    if (this.#parsing !== null || this.#deadline.running) this.#syncDeadline();
+    const p = this.#parsing;
+    if (p !== null && this.#timer.kind === TIMER_NONE && this.#bodyTimerAllowed(p)) {
+      this.#timer.arm(TIMER_BODY, this.#o.bodyTimeout);
+    }
   }
 
-  /** Room in a body queue, a finished response, a read: try to read again. */
-  #resumeInput(): void {
-    if (this.#input !== null) this.#pump();
-    else this.#updatePause();
+  #afterUpdate(): void {
+    // Costs two field reads when no body is being read (every request without one).
+    if (this.#parsing !== null || this.#deadline.running) this.#syncDeadline();
   }
 
   #onEof(): void {
@@ -345,13 +311,13 @@ class HttpConnection implements Connection {
       this.#drainLeft -= bytes.length;
       if (this.#drainLeft < 0) {
         // More unread body than we drain: closing is cheaper than reading it (maxDrainSize).
-        this.#pauseParser();
+        this.#in.pauseParser();
         this.#endTransport();
       }
       return;
     }
     ex.body.push(bytes);
-    if (this.#bodyFull(ex)) this.#pauseParser();
+    if (this.#bodyFull(ex)) this.#in.pauseParser();
   }
 
   #onComplete(trailers: string[]): void {
@@ -362,7 +328,7 @@ class HttpConnection implements Connection {
     if (this.#timer.kind === TIMER_BODY) this.#timer.disarm();
     if (!ex.keepAlive) this.#noMore = true;
     // Stop after each message so the pump sees where the next one starts (head timer).
-    this.#pauseParser();
+    this.#in.pauseParser();
     if (ex.finished) {
       // It was being drained after its response: the connection is in sync again. (Not
       // re-entering the pump here: the pump loop itself goes on with the next bytes.)
@@ -370,11 +336,6 @@ class HttpConnection implements Connection {
       else if (this.#queue.length > 0) this.#startNext();
       else this.#timer.arm(TIMER_IDLE, this.#o.idleTimeout); // a next head in these bytes re-arms
     }
-  }
-
-  #pauseParser(): void {
-    this.#parserPaused = true;
-    this.#parser.pause();
   }
 
   #onParseError(error: unknown): void {
@@ -415,10 +376,10 @@ class HttpConnection implements Connection {
       ex.continueSent = true;
       this.#send(CONTINUE_100);
       this.#output.flush();
-      if (this.#parsing === ex && !this.#transportPaused) this.#timer.arm(TIMER_BODY, this.#o.bodyTimeout);
+      if (this.#parsing === ex && !this.#in.paused) this.#timer.arm(TIMER_BODY, this.#o.bodyTimeout);
     }
     if (this.#parsing === ex) {
-      this.#resumeInput();
+      this.#in.resume();
       this.#syncDeadline();
     }
   }
@@ -610,7 +571,7 @@ class HttpConnection implements Connection {
         this.#endTransport();
         return;
       }
-      this.#resumeInput();
+      this.#in.resume();
       return; // #onComplete starts the next request once the body is through.
     }
     this.#next();
@@ -638,10 +599,9 @@ class HttpConnection implements Connection {
     }
     if (head !== null) this.#send(head);
     this.#output.flush();
-    const rest = this.#input;
+    const rest = this.#in.take();
     const tunnelHead = rest === null || rest.length === 0 ? EMPTY_BUFFER : Buffer.from(rest.buffer, rest.byteOffset, rest.length);
     // The lifecycle steps aside: no parsing, framing, timers or writes of its own from here on.
-    this.#input = null;
     this.#closed = true;
     this.#upgraded = r;
     this.#timer.clear();
@@ -658,7 +618,7 @@ class HttpConnection implements Connection {
       const own = new TransportStream(t);
       this.#tunnel = own;
       stream = own;
-      if (this.#peerEnded) own.deliverEnd();
+      if (this.#in.peerEnded) own.deliverEnd();
     }
     this.#tunnelStream = stream;
     try {
@@ -700,7 +660,7 @@ class HttpConnection implements Connection {
       this.#output.flush();
       if (this.#parsing === null && !this.#partial) this.#timer.arm(TIMER_IDLE, this.#o.idleTimeout);
     }
-    this.#resumeInput();
+    this.#in.resume();
   }
 
   // ---- output (the buffer itself: output-buffer.ts) -----------------------------------------
@@ -782,7 +742,7 @@ class HttpConnection implements Connection {
     this.#tunnel?.gone();
     const wasClosed = this.#closed;
     this.#closed = true;
-    if (!wasClosed) this.#input = null;
+    if (!wasClosed) this.#in.drop();
     this.#gone(error ?? new HttpError(499, "client went away", { code: "ABORTED" }), true);
   }
 
@@ -790,7 +750,7 @@ class HttpConnection implements Connection {
   #gone(reason: unknown, abortActive: boolean): void {
     this.#timer.clear();
     this.#deadline.clear();
-    this.#input = null;
+    this.#in.drop();
     for (const ex of this.#queue) {
       if (ex.finished) continue;
       if (abortActive || ex !== this.#queue[0] || !ex.headSent) {
@@ -815,7 +775,7 @@ class HttpConnection implements Connection {
     } else if (kind === TIMER_HEAD) {
       this.#noMore = true;
       this.#partial = false;
-      this.#input = null;
+      this.#in.drop();
       this.#queueError(new HttpError(408, "Request Timeout", { code: "TIMEOUT" }));
     } else if (kind === TIMER_BODY) {
       const ex = this.#parsing;
@@ -827,7 +787,7 @@ class HttpConnection implements Connection {
   /** Starts or stops the request deadline's clock to match what is being read now. */
   #syncDeadline(): void {
     const p = this.#parsing;
-    const run = p !== null && p.hasBody && !this.#transportPaused && !this.#closed &&
+    const run = p !== null && p.hasBody && !this.#in.paused && !this.#closed &&
       this.#o.requestTimeout > 0 && this.#bodyTimerAllowed(p);
     this.#deadline.sync(p, run);
   }
@@ -837,7 +797,7 @@ class HttpConnection implements Connection {
     if (this.#parsing !== ex) return;
     this.#parsing = null;
     this.#noMore = true;
-    this.#input = null;
+    this.#in.drop();
     this.#deadline.stop();
     if (this.#timer.kind === TIMER_BODY) this.#timer.disarm();
     ex.keepAlive = false;
