@@ -10,8 +10,7 @@
  * - exchange.ts: the Exchange record, resolved options and defaults, parse-error statuses;
  * - response-writer.ts: writing one response (framing choice, lifecycle headers, streaming);
  * - output-buffer.ts: the output buffer, its flush, drain waiters;
- * - timers.ts: the head/idle/body timer and the request deadline.
- *
+ * - timers.ts: the head/idle/body timer and the request deadline;
  * - upgrade.ts: what an accepted upgrade writes, and the Duplex a tunnel gets over a Transport.
  *
  * Upgrades: after a request that asks for one (`head.upgrade`: an HTTP/1.1 Upgrade or a
@@ -23,6 +22,7 @@
  * `onData`; they stay valid as long as the transport does not reuse those buffers (Node
  * sockets never do).
  */
+import type { Duplex } from "node:stream";
 import { CONTINUE_100 } from "@k/framing";
 import type { Sink } from "@k/framing";
 import { createParser, isParseError } from "@k/parser";
@@ -47,10 +47,8 @@ import { bodySource, isAsyncIterable, isWholeResponse, iteratorSource } from "./
 import { ResponseWriter } from "./response-writer.js";
 import { ProtocolTimer, RequestDeadline, TIMER_BODY, TIMER_HEAD, TIMER_IDLE, TIMER_NONE } from "./timers.js";
 import type { TimerKind } from "./timers.js";
-import type { Duplex } from "node:stream";
 import type { Connection, ConnectionOptions, Transport, UpgradeResponse } from "./types.js";
 import { endTunnel, isUpgradeResponse, TransportStream, upgradeHead } from "./upgrade.js";
-
 
 const EMPTY_BUFFER: Buffer = Buffer.alloc(0);
 
@@ -155,7 +153,7 @@ class HttpConnection implements Connection {
     return this.#upgraded === null && this.#queue.length === 0 && this.#parsing === null && !this.#partial && !this.#in.pending;
   }
 
-  // ---- input ---------------------------------------------------------------------------
+  // ---- input (the pump itself: input.ts) -------------------------------------------------
 
   onData(bytes: Uint8Array): void {
     if (this.#closed || bytes.length === 0) {

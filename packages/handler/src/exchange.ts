@@ -2,8 +2,8 @@
  * The data the lifecycle's parts share: one request's Exchange record, the resolved
  * connection options and their defaults, and the parse-error-to-status mapping.
  *
- * Owns: no state. Every part of the lifecycle (connection.ts: input and scheduling;
- * response-writer.ts; output-buffer.ts; timers.ts) reads and writes Exchange fields directly:
+ * Owns: no state. The parts of the lifecycle that handle a request (connection.ts: parser
+ * callbacks and scheduling; response-writer.ts; timers.ts) read and write Exchange fields directly:
  * the record is deliberately a plain object of stable shape (all fields set in newExchange),
  * not a class with accessors, because it is touched several times per request on the hot path.
  */
