@@ -94,6 +94,14 @@ describe("WebSocket through ws on the handed-over socket", () => {
     expect([code, reason.toString()]).toEqual([4321, "done"]);
   });
 
+  test("a handshake ws refuses (no Sec-WebSocket-Key) gets ws's 400 and leaves no socket open", async () => {
+    const client = await RawClient.open(server.address.port);
+    client.send("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    await client.gone;
+    expect(client.received.startsWith("HTTP/1.1 400")).toBe(true);
+    await until(() => server.connections === 0, "the refused socket to be released");
+  });
+
   test("answers a plain request to the WebSocket handler as HTTP", async () => {
     const res = await fetch(`http://127.0.0.1:${server.address.port}/ws`);
     expect(res.status).toBe(426);
@@ -148,6 +156,21 @@ describe("raw upgrades on a socket", () => {
     await client.gone;
     expect(client.received.startsWith("HTTP/1.1 200 OK\r\n")).toBe(true);
     expect(client.received).toContain("plain /old");
+  });
+});
+
+describe("a failed hand-over", () => {
+  test("destroys the socket when the receiver throws, and reports the error", async () => {
+    const errors: unknown[] = [];
+    await using server = await serve({
+      handler: () => ({ status: 101, headers: { upgrade: "echo" }, upgrade: () => { throw new Error("receiver failed"); } }),
+      onError: (error) => errors.push(error),
+    });
+    const client = await RawClient.open(server.address.port);
+    client.send("GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n");
+    await client.gone;
+    await until(() => server.connections === 0, "the socket to be released");
+    expect(errors.map((e) => (e as Error).message)).toEqual(["receiver failed"]);
   });
 });
 
