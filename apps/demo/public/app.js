@@ -1,4 +1,4 @@
-// The demo page's two live demos. Plain browser JavaScript, no build step, no dependencies.
+// The demo page's live demos (stream, upload, echo, WebSocket). Plain browser JavaScript, no build step, no dependencies.
 
 const $ = (id) => document.getElementById(id);
 
@@ -132,4 +132,30 @@ $("echo-button").addEventListener("click", async () => {
     result.textContent = `failed: ${error.message}`;
     result.className = "result error";
   }
+});
+
+// ---- /ws: one WebSocket, opened on the first send, every echo counted ---------------------
+let socket = null;
+let echoed = 0;
+function connectWs() {
+  if (socket !== null && socket.readyState <= WebSocket.OPEN) return socket;
+  const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
+  socket = new WebSocket(url);
+  $("ws-status").textContent = "connecting";
+  socket.addEventListener("open", () => ($("ws-status").textContent = "open"));
+  socket.addEventListener("message", (event) => {
+    echoed++;
+    $("ws-count").textContent = String(echoed);
+    const log = $("ws-log");
+    log.textContent = `${log.textContent}echo: ${event.data}\n`.split("\n").slice(-11).join("\n");
+  });
+  socket.addEventListener("close", (event) => ($("ws-status").textContent = `closed (${event.code})`));
+  socket.addEventListener("error", () => ($("ws-status").textContent = "error"));
+  return socket;
+}
+$("ws-send").addEventListener("click", () => {
+  const ws = connectWs();
+  const text = $("ws-text").value;
+  if (ws.readyState === WebSocket.OPEN) ws.send(text);
+  else ws.addEventListener("open", () => ws.send(text), { once: true });
 });

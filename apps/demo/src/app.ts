@@ -1,6 +1,6 @@
 /**
- * The k-demo request handler: dispatches a request to /echo, /hello, /stream, /upload or the
- * static files, by the path of its target as received.
+ * The k-demo request handler: dispatches a request to /echo, /hello, /stream, /upload, /ws or
+ * the static files, by the path of its target as received.
  *
  * Dispatch is written out instead of using @k/handler's createRouter because the contract
  * mixes two rules: /echo matches any path that starts with it ("/echoX" too), while /hello,
@@ -8,7 +8,8 @@
  *
  * Compression (unless `compress: false`): @k/handler's compress() around everything, with its
  * defaults (text types, 1 KiB threshold); /stream, whose bytes are application/octet-stream,
- * is compressed when the client asks and flushed after every part.
+ * is compressed when the client asks and flushed after every part. /ws (a WebSocket) is
+ * dispatched before compression: an upgraded connection has no HTTP body to compress.
  */
 import { compress } from "@k/handler";
 import type { HttpRequest, RequestHandler, WholeResponse } from "@k/handler";
@@ -18,6 +19,7 @@ import type { DemoResult } from "./responses.js";
 import { createStaticHandler } from "./static.js";
 import { handleStream } from "./stream.js";
 import { handleUpload } from "./upload.js";
+import { createWsHandler } from "./ws.js";
 
 /** Options of {@link createDemoHandler}. */
 export interface DemoHandlerOptions {
@@ -97,5 +99,7 @@ export function createDemoHandler(options: DemoHandlerOptions): RequestHandler {
   };
   // The outer compress() leaves /stream as the inner one made it: its type is not text, and
   // a compressed /stream already has its Content-Encoding.
-  return compressing ? compress(handler) : handler;
+  const http = compressing ? compress(handler) : handler;
+  const ws = createWsHandler();
+  return (request) => (request.target === "/ws" || targetPath(request.target) === "/ws" ? ws(request) : http(request));
 }

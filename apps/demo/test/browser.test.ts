@@ -319,3 +319,51 @@ describeHeavyWithTools("compressed text in Chromium", [findChromium()], ([chromi
     await page.close();
   }, 60_000);
 });
+
+// The page's WebSocket section (issue 9), a block of its own: Chromium opens /ws through the
+// page, sends what is typed, and the page shows each echo and counts it.
+describe("the WebSocket section in Chromium", () => {
+  let demo: RunningDemo | undefined;
+  let browser: Browser | undefined;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run \`sh apps/demo/scripts/ensure-test-tools.sh\` as root`);
+    demo = await startDemo();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS, timeout: STEP_TIMEOUT_MS });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close().catch(() => {});
+    if (demo !== undefined) await stopChild(demo.child);
+  }, 30_000);
+
+  test("sends typed text over /ws and shows each echo with a running count", async () => {
+    const page = await browser!.newPage();
+    page.setDefaultTimeout(STEP_TIMEOUT_MS);
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(String(error)));
+    const sockets: string[] = [];
+    page.on("websocket", (ws) => sockets.push(new URL(ws.url()).pathname));
+    await page.goto(`${demo!.url}/`, { waitUntil: "load" });
+    const countIs = (n: number) =>
+      page.waitForFunction(
+        (expected) => (globalThis as unknown as InPage).document.getElementById("ws-count")?.textContent === String(expected),
+        n,
+        { timeout: STEP_TIMEOUT_MS },
+      );
+    await page.locator("#ws-text").fill("first message ✓");
+    await page.locator("#ws-send").click();
+    await countIs(1);
+    await page.locator("#ws-text").fill("second message");
+    await page.locator("#ws-send").click();
+    await countIs(2);
+    const log = (await page.locator("#ws-log").textContent()) ?? "";
+    expect(log).toContain("echo: first message ✓");
+    expect(log).toContain("echo: second message");
+    expect(await page.locator("#ws-status").textContent()).toBe("open");
+    // One socket for both messages, to /ws.
+    expect(sockets).toEqual(["/ws"]);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+});

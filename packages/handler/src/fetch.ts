@@ -9,14 +9,18 @@
  * framing fields, Transfer-Encoding, Upgrade and Proxy-Connection are dropped,
  * Connection/Keep-Alive handed to the lifecycle (it rewrites them and honours `close`), and
  * Content-Length becomes the response length.
- * Does not: pass a second argument unless `options.env` asks for one; tunnel CONNECT or
- * Upgrade; make a derived Request (`clone()`, `new Request(request)`) follow the client's abort.
+ * Upgrades: a `Response` cannot carry one (there is no socket in fetch), so an Upgrade offer
+ * reaches the fetch handler as a plain request and is answered as plain HTTP (RFC 9110 §7.8
+ * lets a server ignore it), and a CONNECT is a 501 (`new Request` refuses the method). To
+ * serve WebSocket or tunnels beside a fetch app, `options.onUpgrade` sees every request with
+ * `request.upgrade` first and may take the connection with an UpgradeResponse.
+ * Does not: pass a second argument unless `options.env` asks for one; make a derived Request (`clone()`, `new Request(request)`) follow the client's abort.
  * Lifetimes: request-body chunks handed to the stream are views into the transport's input
  * (as `HttpRequest.body`); the Request and Response are the handler's for as long as it wants.
  */
 import { HttpError, isHttpError } from "./errors.js";
 import type { HttpRequest } from "./request.js";
-import type { RequestHandler, WholeResponse } from "./types.js";
+import type { RequestHandler, UpgradeResponse, WholeResponse } from "./types.js";
 
 /** A web-standard handler. */
 export type FetchHandler = (request: Request) => Response | Promise<Response>;
@@ -153,7 +157,13 @@ export interface FromFetchOptions<Env> {
    * client's address, which a web `Request` cannot carry. Without it the handler is called
    * with the `Request` alone.
    */
-  env: (request: HttpRequest) => Env;
+  env?: ((request: HttpRequest) => Env) | undefined;
+  /**
+   * Runs before the fetch handler for a request that may be upgraded (`request.upgrade`: an
+   * HTTP/1.1 Upgrade offer, or a CONNECT). Return an UpgradeResponse to take the connection
+   * (e.g. hand it to `ws`), or undefined to let the fetch handler answer as plain HTTP.
+   */
+  onUpgrade?: ((request: HttpRequest) => UpgradeResponse | undefined | Promise<UpgradeResponse | undefined>) | undefined;
 }
 
 /**
@@ -165,6 +175,8 @@ export interface FromFetchOptions<Env> {
  * const handler = fromFetch(app.fetch);
  * // the client's address as c.env.remoteAddress:
  * const withEnv = fromFetch(app.fetch, { env: (request) => ({ remoteAddress: request.remoteAddress }) });
+ * // WebSocket beside the app (see the README's `ws` example):
+ * const withWs = fromFetch(app.fetch, { onUpgrade: (request) => request.path === "/ws" ? wsUpgrade : undefined });
  * ```
  */
 export function fromFetch(handler: FetchHandler): RequestHandler;
@@ -177,7 +189,12 @@ export function fromFetch<Env>(
   options?: FromFetchOptions<Env>,
 ): RequestHandler {
   const makeEnv = options?.env;
-  return async (request: HttpRequest): Promise<WholeResponse> => {
+  const onUpgrade = options?.onUpgrade;
+  return async (request: HttpRequest): Promise<WholeResponse | UpgradeResponse> => {
+    if (onUpgrade !== undefined && request.upgrade) {
+      const upgrade = await onUpgrade(request);
+      if (upgrade !== undefined) return upgrade;
+    }
     let webRequest: Request;
     try {
       webRequest = toWebRequest(request);

@@ -3,8 +3,8 @@
  * streaming responses, pipelining, flow-controlled request bodies. Re-exports only.
  */
 export type * from "./types.js";
+export { createConnection } from "./connection.js";
 export {
-  createConnection,
   defaultBodyRateWindow,
   defaultBodyTimeout,
   defaultHeadTimeout,
@@ -13,7 +13,7 @@ export {
   defaultMaxPipelined,
   defaultMinBodyRate,
   defaultRequestTimeout,
-} from "./connection.js";
+} from "./exchange.js";
 export { HttpError, isHttpError } from "./errors.js";
 export { DiagnosticsResponse, diagnosticsChannels } from "./diagnostics.js";
 export type { DiagnosticsMessage } from "./diagnostics.js";

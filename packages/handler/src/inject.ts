@@ -3,8 +3,14 @@
  * users' tests. The request goes through the same lifecycle as on a socket: it is
  * serialised to bytes, parsed, served, framed, and the response bytes are parsed back.
  *
+ * Upgrades: when the handler accepts an Upgrade or CONNECT (a 101, a 2xx to CONNECT, or a
+ * receiver that writes its own 101 on the stream), the response resolves at its head and
+ * `tunnel` is the client's end of the connection: write to it to send the new protocol's
+ * bytes, read what the receiver sends, end it to half-close.
+ *
  * It does not follow redirects or keep cookies; one request per call.
  */
+import { Duplex } from "node:stream";
 import { createParser } from "@k/parser";
 import type { HeaderInit } from "@k/framing";
 import { createConnection } from "./connection.js";
@@ -37,8 +43,13 @@ export interface InjectResponse {
   text(): string;
   json(): unknown;
   trailers: string[];
-  /** The exact bytes written by the server. */
+  /** The exact bytes written by the server (up to the response's end, or the tunnel's start). */
   raw: Uint8Array;
+  /**
+   * After a 101, or a 2xx to CONNECT: the client's end of the upgraded connection (bytes the
+   * server sent after the head come first), else null. End or destroy it when done.
+   */
+  tunnel: Duplex | null;
 }
 
 /**
@@ -73,23 +84,33 @@ export function inject(
     let reason = "";
     let rawHeaders: string[] = [];
     let settled = false;
+    // The client's end once the connection was upgraded: server bytes go to it, not the parser.
+    let tunnel: Duplex | null = null;
+    const connect = method.toUpperCase() === "CONNECT";
     const transport = createMemoryTransport({ onWrite: (bytes) => feed(bytes) });
     const parser = createParser("response", {
       onHead(h) {
         status = h.status;
         reason = h.reason;
         rawHeaders = h.rawHeaders;
-        // 1xx (100 Continue) is interim: the real response follows. HEAD has no body.
-        return method.toUpperCase() === "HEAD" || h.status < 200;
+        // 1xx (100 Continue) is interim: the real response follows. HEAD has no body, and
+        // neither has a 2xx to CONNECT (RFC 9110 §9.3.6).
+        return method.toUpperCase() === "HEAD" || h.status < 200 || (connect && h.status < 300);
       },
       onBody(bytes) {
         if (status >= 200) parts.push(Buffer.from(bytes));
       },
       onComplete(trailers) {
-        if (status < 200) return;
+        if (status < 200 && status !== 101) return;
         settled = true;
         const bytes = Buffer.concat(parts);
-        connection.onClose();
+        if (status === 101 || (connect && status < 300)) {
+          // The bytes after this head belong to the tunnel.
+          parser.pause();
+          tunnel = clientEnd();
+        } else {
+          connection.onClose();
+        }
         resolve({
           status,
           reason,
@@ -100,13 +121,43 @@ export function inject(
           json: () => JSON.parse(bytes.toString("utf8")) as unknown,
           trailers,
           raw: transport.output(),
+          tunnel,
         });
       },
     });
+    const clientEnd = (): Duplex => {
+      const end = new Duplex({
+        allowHalfOpen: true,
+        read() {},
+        write(chunk: Buffer, _encoding, callback) {
+          transport.send(chunk);
+          callback();
+        },
+        final(callback) {
+          transport.sendEnd();
+          callback();
+        },
+        destroy(error, callback) {
+          if (!transport.destroyed) transport.hangUp();
+          callback(error);
+        },
+      });
+      void transport.closed.then(() => {
+        if (transport.ended) end.push(null);
+        else end.destroy();
+      });
+      return end;
+    };
     const feed = (bytes: Uint8Array): void => {
+      if (tunnel !== null) {
+        tunnel.push(Buffer.from(bytes));
+        return;
+      }
       if (settled) return;
       try {
-        parser.push(bytes);
+        const n = parser.push(bytes);
+        // The tunnel started inside this write: the rest is its first bytes.
+        if (tunnel !== null && n < bytes.length) (tunnel as Duplex).push(Buffer.from(bytes.subarray(n)));
       } catch (error) {
         settled = true;
         reject(error);

@@ -152,6 +152,8 @@ export interface HttpRequestInit {
   protocol: "http" | "https";
   /** A trusted proxy's forwarded Host (null: the request's own Host header). */
   forwardedHost: string | null;
+  /** The parser's `upgrade`: an HTTP/1.1 Upgrade offer or a CONNECT. */
+  upgrade: boolean;
 }
 
 /**
@@ -185,6 +187,12 @@ export class HttpRequest {
   readonly protocol: "http" | "https";
   /** True when the request announced a body (Content-Length > 0 or chunked). */
   readonly hasBody: boolean;
+  /**
+   * True when this request may be answered with an UpgradeResponse: HTTP/1.1 with
+   * `Connection: upgrade` and a non-empty `Upgrade` (RFC 9110 §7.8), or a CONNECT. An HTTP/1.0
+   * Upgrade is never honoured (false). Which protocol: `headers.get("upgrade")`.
+   */
+  readonly upgrade: boolean;
   #body: BodyQueue;
   #abort: LazyAbort;
   #url: URL | null = null;
@@ -207,6 +215,7 @@ export class HttpRequest {
     this.protocol = init.protocol;
     this.#forwardedHost = init.forwardedHost;
     this.hasBody = init.hasBody;
+    this.upgrade = init.upgrade;
     this.#body = init.body;
   }
 

@@ -5,7 +5,7 @@
  * chooser unchanged.
  */
 import type { HeaderInit, ResponseHead as FramingResponseHead } from "@k/framing";
-import type { Readable } from "node:stream";
+import type { Duplex, Readable } from "node:stream";
 import type { HttpRequest } from "./request.js";
 import type { TrustProxy } from "./trust-proxy.js";
 
@@ -43,10 +43,65 @@ export interface ResponseEnd {
 }
 
 /**
- * A component: (a) an async iterable (typically an async generator) whose first yield is the
- * ResponseHead and whose later yields are body parts; or (b) a whole response.
+ * The connection after an accepted upgrade or CONNECT, handed to {@link UpgradeResponse.upgrade}.
+ *
+ * Who closes what: from the moment `upgrade` is called the stream is the receiver's. The
+ * lifecycle never writes to it, reads from it, times it out or closes it again (except that
+ * `Connection.shutdown()` calls `onShutdown`, or ends the stream when there is none). The
+ * receiver ends or destroys it when its protocol is done; a peer that goes away destroys it.
  */
-export type HandlerResult = AsyncIterable<ResponseHead | BodyPart> | WholeResponse;
+export interface Tunnel {
+  /**
+   * The connection's byte stream. Over @k/server it is the real `net.Socket` /
+   * `tls.TLSSocket` (so `ws` and other socket libraries work on it); over any other transport
+   * (the memory transport, `inject`) a Duplex over the Transport. Paused: it flows once the
+   * receiver reads or adds a 'data' listener. Half-open allowed: the peer's EOF ends the
+   * readable side only.
+   */
+  stream: Duplex;
+  /**
+   * Bytes the client sent after the request's head that were already read: the first bytes of
+   * the new protocol (pipelined after the request). Often empty. A Buffer viewing the
+   * transport's input, never reused by the lifecycle: the receiver may keep it.
+   */
+  head: Buffer;
+  /** The request that was upgraded. */
+  request: HttpRequest;
+}
+
+/**
+ * (c) Accepting an upgrade (`request.upgrade` true: HTTP/1.1 with `Connection: upgrade` and a
+ * non-empty `Upgrade`) or a CONNECT: the lifecycle writes the head (if `status` is set), stops
+ * parsing and framing on this connection, and calls `upgrade` with the raw stream.
+ *
+ * Returned for a request that cannot be upgraded (HTTP/1.0, no `Connection: upgrade`, a request
+ * with a body, during shutdown) it is a 500 (503 during shutdown): check `request.upgrade`.
+ */
+export interface UpgradeResponse {
+  /**
+   * 101 for an Upgrade, a 2xx for CONNECT: written with `headers` (Content-Length and
+   * Transfer-Encoding left out, `Connection: upgrade` set for a 101, Date added). Leave it
+   * out to write nothing: the receiver answers on the stream itself (as `ws`'s
+   * `handleUpgrade` does, which may also refuse with a 4xx and close).
+   */
+  status?: number | undefined;
+  reason?: string | undefined;
+  headers?: HeaderInit | undefined;
+  /** Receives the connection once the head (if any) was written. May throw: the stream is then destroyed. */
+  upgrade(tunnel: Tunnel): void;
+  /**
+   * Graceful shutdown (`Connection.shutdown()`, @k/server's `close()`) of this upgraded
+   * connection: e.g. send a WebSocket close frame. Without it the stream is ended.
+   */
+  onShutdown?: (() => void) | undefined;
+}
+
+/**
+ * A component: (a) an async iterable (typically an async generator) whose first yield is the
+ * ResponseHead and whose later yields are body parts; (b) a whole response; or (c) an
+ * {@link UpgradeResponse} that takes the connection over.
+ */
+export type HandlerResult = AsyncIterable<ResponseHead | BodyPart> | WholeResponse | UpgradeResponse;
 
 /** The user's handler: called once per request, returns that request's component. */
 export type RequestHandler = (request: HttpRequest) => HandlerResult | Promise<HandlerResult>;
@@ -62,6 +117,13 @@ export interface Transport {
   /** Stops delivering data (request-body backpressure). */
   pause(): void;
   resume(): void;
+  /**
+   * Optional: hands the underlying stream over after an accepted upgrade. From this call on
+   * the transport forwards nothing more to the connection (no onData, onEnd, onDrain; onClose
+   * may still come and is ignored), runs no timers of its own, and the returned stream is the
+   * upgrade receiver's. Without it the connection wraps the Transport in a Duplex itself.
+   */
+  detach?(): Duplex;
   /** Optional: coalesce the writes between cork and uncork. */
   cork?(): void;
   uncork?(): void;
@@ -75,6 +137,7 @@ export interface Transport {
 /** What `onResponse` reports once per answered request (an access log line). */
 export interface ResponseInfo {
   request: HttpRequest;
+  /** The status written; for an upgrade the 101 / 2xx, or 0 when its receiver answered on the stream itself. */
   status: number;
   /** Body (content) bytes sent, without head or chunk framing; 0 for HEAD, 204, 304 (CLF's `%b`). */
   bytes: number;
@@ -161,7 +224,8 @@ export interface Connection {
    * Graceful: the in-flight response finishes (with Connection: close), no new request starts;
    * idle → end now. With `keepIdle`, requests are still read and answered, each with
    * `Connection: close`, and an idle connection stays open (until its idle timeout, the peer's
-   * close, or a later plain `shutdown()`, which ends it as above).
+   * close, or a later plain `shutdown()`, which ends it as above). An upgraded connection: its
+   * `onShutdown` runs, else its stream is ended.
    */
   shutdown(options?: ShutdownOptions): void;
   /** True when no request is in progress or waiting and no partial request was received. */

@@ -13,3 +13,4 @@ export { defaultMaxRestartDelay, defaultRestartDelay } from "./cluster.js";
 export { ServerError, ServerErrorCode, isServerError } from "./errors.js";
 export { createProxyHeaderReader, maxProxyV1Length, maxProxyV2Length } from "./proxy-protocol.js";
 export type { ProxyHeader, ProxyHeaderReader, ProxyReadResult } from "./proxy-protocol.js";
+export { nodeRequestOf } from "./upgrade.js";

@@ -14,11 +14,20 @@
  * - the send timeout: a client that reads nothing for `sendTimeout` ms while a write waits
  *   on it is dropped, since backpressure alone would make its handler wait forever.
  *
+ * Upgrades: when a component accepts one, `detach()` hands the socket itself over (a
+ * `net.Socket` or `tls.TLSSocket`, so socket libraries such as `ws` run on it): the data, end
+ * and drain listeners are removed, both timers cleared and never armed again, and the socket
+ * is left paused with `readableFlowing` null, so the new owner's first 'data' listener (or
+ * read) starts the flow (node:http does the same for 'upgrade'). The 'error' and 'close'
+ * listeners stay: errors are still reported to `onSocketError` and the server still counts
+ * the socket until it closes.
+ *
  * Bytes passed to `onData` are the socket's own Buffers; the handler may keep views into them.
  * A PROXY protocol header (read by the server before binding) gives the transport its
  * `remoteAddress` and `remotePort`.
  */
 import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import { TLSSocket } from "node:tls";
 import type { Connection, ConnectionOptions, Transport } from "@k/handler";
 import { createConnection } from "@k/handler";
@@ -35,6 +44,8 @@ export interface SocketBinding {
   readonly connection: Connection;
   /** True once our side was ended (by the handler, or by a refusal). */
   readonly ending: boolean;
+  /** True once the socket was handed to an upgrade's receiver. */
+  readonly detached: boolean;
 }
 
 /** What {@link bindSocket} needs besides the socket. */
@@ -63,6 +74,9 @@ class SocketTransport implements Transport, SocketBinding {
   #sendTimeout: number;
   #queuedAtArm = 0;
   #onSocketError: ((error: Error) => void) | undefined;
+  #detached = false;
+  /** Removes the listeners that feed the Connection (set by bindSocket). */
+  unbind: () => void = () => {};
 
   constructor(socket: Socket, options: BindOptions, proxy: ProxyHeader | undefined) {
     this.socket = socket;
@@ -78,6 +92,20 @@ class SocketTransport implements Transport, SocketBinding {
 
   get ending(): boolean {
     return this.#ending;
+  }
+
+  get detached(): boolean {
+    return this.#detached;
+  }
+
+  detach(): Duplex {
+    this.#detached = true;
+    this.unbind();
+    this.clearTimers();
+    // Paused for the handler while it decided; null (neither paused nor flowing) lets the new
+    // owner's first 'data' listener start the flow, as after node:http's 'upgrade'.
+    (this.socket as { readableFlowing: boolean | null }).readableFlowing = null;
+    return this.socket;
   }
 
   write(bytes: Uint8Array): boolean {
@@ -146,7 +174,7 @@ class SocketTransport implements Transport, SocketBinding {
   // Send timeout (nginx's send_timeout): a client that stops reading would otherwise hold
   // its connection and its handler forever, since backpressure only makes the handler wait.
   #armSend(): void {
-    if (this.#sendTimeout <= 0 || this.#sendTimer !== undefined) return;
+    if (this.#sendTimeout <= 0 || this.#sendTimer !== undefined || this.#detached) return;
     this.#queuedAtArm = this.socket.writableLength;
     this.#sendTimer = setTimeout(this.#onSendTimer, this.#sendTimeout);
     this.#sendTimer.unref();
@@ -192,18 +220,26 @@ export function bindSocket(
   const connection = transport.connection;
   let lastError: Error | undefined;
 
-  socket.on("data", (bytes: Buffer) => {
+  const onData = (bytes: Buffer): void => {
     // Once our side is closing, the handler is done with this connection: discard.
     if (transport.ending) return;
     connection.onData(bytes);
-  });
-  socket.on("end", () => {
+  };
+  const onEnd = (): void => {
     if (!transport.ending) connection.onEnd();
-  });
-  socket.on("drain", () => {
+  };
+  const onDrain = (): void => {
     transport.drained();
     connection.onDrain();
-  });
+  };
+  socket.on("data", onData);
+  socket.on("end", onEnd);
+  socket.on("drain", onDrain);
+  transport.unbind = () => {
+    socket.off("data", onData);
+    socket.off("end", onEnd);
+    socket.off("drain", onDrain);
+  };
   socket.on("error", (error: Error) => {
     lastError = error;
     options.onSocketError?.(error);
