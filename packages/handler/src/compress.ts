@@ -15,7 +15,7 @@ import { Utf8StreamEncoder } from "@k/framing";
 import * as zlib from "node:zlib";
 import type { Transform } from "node:stream";
 import type { HttpRequest } from "./request.js";
-import { bodySource, copyHeaders, isAsyncIterable, isWholeResponse, iteratorSource } from "./response.js";
+import { bodySource, copyHeaders, isAsyncIterable, isWholeResponse, iteratorSource, LATER, settledSoon } from "./response.js";
 import type { HeaderPairs, PartSource } from "./response.js";
 import type { BodyPart, HandlerResult, RequestHandler, ResponseEnd, ResponseHead, WholeResponse } from "./types.js";
 
@@ -366,25 +366,6 @@ class Compressor {
   destroy(): void {
     if (!this.#stream.destroyed) this.#stream.destroy();
   }
-}
-
-const LATER: unique symbol = Symbol("later");
-
-/** The promise's result if it settles within this turn of the event loop, else LATER. */
-function settledSoon<T>(promise: Promise<T>): Promise<T | typeof LATER> {
-  return new Promise((resolve, reject) => {
-    const timer = setImmediate(() => resolve(LATER));
-    promise.then(
-      (value) => {
-        clearImmediate(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearImmediate(timer);
-        reject(error);
-      },
-    );
-  });
 }
 
 function partBytes(part: unknown, encoder: Utf8StreamEncoder): Uint8Array {

@@ -17,27 +17,8 @@ import { HttpError } from "./errors.js";
 import type { Exchange, Resolved } from "./exchange.js";
 import type { OutputBuffer } from "./output-buffer.js";
 import type { HttpRequest } from "./request.js";
-import { bodySource, copyHeaders, firstPart, isWholeResponse, iteratorSource, type HeaderScan, type PartSource } from "./response.js";
+import { bodySource, copyHeaders, firstPart, isWholeResponse, iteratorSource, LATER, settledSoon, type HeaderScan, type PartSource } from "./response.js";
 import type { ResponseEnd, ResponseHead, WholeResponse } from "./types.js";
-
-const LATER: unique symbol = Symbol("later");
-
-/** The promise's result if it settles within this turn of the event loop, else LATER. */
-function settledSoon<T>(promise: Promise<T>): Promise<T | typeof LATER> {
-  return new Promise((resolve, reject) => {
-    const timer = setImmediate(() => resolve(LATER));
-    promise.then(
-      (value) => {
-        clearImmediate(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearImmediate(timer);
-        reject(error);
-      },
-    );
-  });
-}
 
 function partBytes(part: unknown, encoder: Utf8StreamEncoder | null): Uint8Array {
   if (part instanceof Uint8Array) return part;

@@ -132,3 +132,27 @@ export function iteratorSource(iterator: AsyncIterator<unknown, unknown>): PartS
     },
   };
 }
+
+/** What {@link settledSoon} gives for a promise that did not settle within this turn. */
+export const LATER: unique symbol = Symbol("later");
+
+/**
+ * The promise's result if it settles within this turn of the event loop, else LATER: how the
+ * writer (and the compressor) tell a part that is ready from a component that is waiting, so
+ * that what is buffered goes out before the wait instead of after it.
+ */
+export function settledSoon<T>(promise: Promise<T>): Promise<T | typeof LATER> {
+  return new Promise((resolve, reject) => {
+    const timer = setImmediate(() => resolve(LATER));
+    promise.then(
+      (value) => {
+        clearImmediate(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearImmediate(timer);
+        reject(error);
+      },
+    );
+  });
+}
