@@ -322,14 +322,13 @@ describeHeavyWithTools("compressed text in Chromium", [findChromium()], ([chromi
 
 // The page's WebSocket section (issue 9), a block of its own: Chromium opens /ws through the
 // page, sends what is typed, and the page shows each echo and counts it.
-describe("the WebSocket section in Chromium", () => {
+describeHeavyWithTools("the WebSocket section in Chromium", [findChromium()], ([chromiumPath]) => {
   let demo: RunningDemo | undefined;
   let browser: Browser | undefined;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run \`sh apps/demo/scripts/ensure-test-tools.sh\` as root`);
     demo = await startDemo();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS, timeout: STEP_TIMEOUT_MS });
+    browser = await chromium.launch({ executablePath: chromiumPath, args: LAUNCH_ARGS, timeout: STEP_TIMEOUT_MS });
   }, 60_000);
 
   afterAll(async () => {
