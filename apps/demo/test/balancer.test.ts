@@ -18,6 +18,7 @@
  * balancer (127.0.0.1) are different peers on loopback.
  */
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -25,6 +26,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { WebSocket } from "ws";
 import { describeHeavyWithTools } from "../../../test-support/heavy.ts";
 import { findTool, isExecutable } from "../../../test-support/outside-tool.ts";
 import type { OutsideTool } from "../../../test-support/outside-tool.ts";
@@ -75,6 +77,32 @@ const haproxyTool: OutsideTool = (() => {
   if (found.path === undefined && isExecutable("/usr/sbin/haproxy")) return { ...found, path: "/usr/sbin/haproxy", missing: undefined };
   return found.path === undefined && installFailure !== "" ? { ...found, missing: installFailure } : found;
 })();
+
+/**
+ * A WebSocket through the balancer to k-demo's /ws: the upgrade passes the proxy, text and a
+ * 64 KiB binary message come back as sent, and the close code is echoed.
+ */
+async function webSocketThrough(port: number): Promise<void> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+  await new Promise((resolve, reject) => {
+    ws.once("open", resolve);
+    ws.once("error", reject);
+  });
+  const next = (): Promise<{ data: Buffer; isBinary: boolean }> =>
+    new Promise((resolve) => ws.once("message", (data, isBinary) => resolve({ data: data as Buffer, isBinary })));
+  let reply = next();
+  ws.send("through the balancer");
+  expect(await reply).toEqual({ data: Buffer.from("through the balancer"), isBinary: false });
+  const bytes = randomBytes(64 * 1024);
+  reply = next();
+  ws.send(bytes);
+  const binary = await reply;
+  expect(binary.isBinary).toBe(true);
+  expect(Buffer.compare(binary.data, bytes)).toBe(0);
+  const closed = new Promise<number>((resolve) => ws.once("close", (code) => resolve(code)));
+  ws.close(4001, "bye");
+  expect(await closed).toBe(4001);
+}
 
 let prefix: string;
 afterAll(async () => {
@@ -260,6 +288,10 @@ describeHeavyWithTools("k-demo behind nginx (deploy/nginx/k-demo.conf)", [nginxT
     expect((await logged(pair, "/echo?trust-direct")).map((e) => e.remoteAddress)).toEqual([CLIENT]);
   });
 
+  it("carries a WebSocket to /ws (location /ws: Upgrade and Connection passed on)", async () => {
+    await webSocketThrough(nginx.port);
+  });
+
   it("loses no request while each instance is restarted with SIGTERM under load", async () => {
     await rollingRestart(nginx, pair);
     // nginx's only complaints: connects refused by a stopped instance, each retried on the
@@ -325,6 +357,10 @@ describeHeavyWithTools("k-demo behind HAProxy with PROXY protocol (deploy/haprox
     expect(v1Broken.received).toBe("");
     // The instances still serve the balancer.
     expect((await getFrom(haproxy.port, "/hello", CLIENT)).body).toBe("Hello, World!");
+  });
+
+  it("carries a WebSocket to /ws (HAProxy switches to a tunnel after the 101)", async () => {
+    await webSocketThrough(haproxy.port);
   });
 
   it("loses no request while each instance is restarted with SIGTERM under load", async () => {
