@@ -19,6 +19,21 @@ export const TIMER_BODY: 3 = 3;
 /** @internal Which protocol timeout is armed. */
 export type TimerKind = typeof TIMER_NONE | typeof TIMER_HEAD | typeof TIMER_IDLE | typeof TIMER_BODY;
 
+/**
+ * `timer` armed for `ms`: refreshed when its period `lastMs` is the same (no new timer object
+ * per request), else cleared and replaced by a new unref'd one. Returns the timer to keep.
+ */
+function rearm(timer: NodeJS.Timeout | null, lastMs: number, ms: number, onTimer: () => void): NodeJS.Timeout {
+  if (timer !== null && lastMs === ms) {
+    timer.refresh();
+    return timer;
+  }
+  if (timer !== null) clearTimeout(timer);
+  const fresh = setTimeout(onTimer, ms);
+  fresh.unref?.();
+  return fresh;
+}
+
 /** @internal What the protocol timer asks of its connection. */
 export interface TimerHost {
   isClosed(): boolean;
@@ -53,15 +68,8 @@ export class ProtocolTimer {
       return;
     }
     this.kind = kind;
-    if (this.#timer !== null && this.#ms === ms) {
-      this.#timer.refresh();
-      return;
-    }
-    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = rearm(this.#timer, this.#ms, ms, this.#onTimer);
     this.#ms = ms;
-    const timer = setTimeout(this.#onTimer, ms);
-    timer.unref?.();
-    this.#timer = timer;
   }
 
   /** Restarts the body timeout (a body byte arrived). */
@@ -187,15 +195,8 @@ export class RequestDeadline {
     // period every time lets refresh() re-use the connection's timer instead of a new one per
     // request; only a request's last period before its deadline is shorter.
     const ms = Math.max(1, Math.ceil(Math.min(budget, this.#window)));
-    if (this.#timer !== null && this.#ms === ms) {
-      this.#timer.refresh();
-      return;
-    }
-    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = rearm(this.#timer, this.#ms, ms, this.#onTimer);
     this.#ms = ms;
-    const timer = setTimeout(this.#onTimer, ms);
-    timer.unref?.();
-    this.#timer = timer;
   }
 
   readonly #onTimer = (): void => {
