@@ -284,9 +284,11 @@ describeHeavyWithTools("the demo page in Chromium", [findChromium()], ([chromium
   }, 60_000);
 });
 
-// Compression in the browser (issue 10), a block of its own: Chromium asks for gzip/br/zstd,
-// gets the page's text files compressed, decodes them and renders the page from them.
-describeHeavyWithTools("compressed text in Chromium", [findChromium()], ([chromiumPath]) => {
+// Compression (issue 10) and the page's WebSocket section (issue 9), one k-demo and one
+// Chromium for both: Chromium asks for gzip/br/zstd, gets the page's text files compressed,
+// decodes them and renders the page from them; then it opens /ws through the page, sends what
+// is typed, and the page shows each echo and counts it.
+describeHeavyWithTools("compressed text and the WebSocket section in Chromium", [findChromium()], ([chromiumPath]) => {
   let demo: RunningDemo | undefined;
   let browser: Browser | undefined;
 
@@ -318,23 +320,6 @@ describeHeavyWithTools("compressed text in Chromium", [findChromium()], ([chromi
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
-});
-
-// The page's WebSocket section (issue 9), a block of its own: Chromium opens /ws through the
-// page, sends what is typed, and the page shows each echo and counts it.
-describeHeavyWithTools("the WebSocket section in Chromium", [findChromium()], ([chromiumPath]) => {
-  let demo: RunningDemo | undefined;
-  let browser: Browser | undefined;
-
-  beforeAll(async () => {
-    demo = await startDemo();
-    browser = await chromium.launch({ executablePath: chromiumPath, args: LAUNCH_ARGS, timeout: STEP_TIMEOUT_MS });
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close().catch(() => {});
-    if (demo !== undefined) await stopChild(demo.child);
-  }, 30_000);
 
   test("sends typed text over /ws and shows each echo with a running count", async () => {
     const page = await browser!.newPage();
