@@ -41,6 +41,9 @@ export class ResponseWriter {
   readonly #o: Resolved;
   readonly #sink: Sink;
   readonly #output: OutputBuffer;
+  /** The whole response object this connection answered with last (see HeadMemo). */
+  #lastWhole: WholeResponse | null = null;
+  #memo: HeadMemo | null = null;
 
   constructor(host: WriterHost, options: Resolved, sink: Sink, output: OutputBuffer) {
     this.#host = host;
@@ -51,6 +54,11 @@ export class ResponseWriter {
 
   /** A whole response whose body is a string, bytes or absent: written at once, never waits. */
   sendWholeNow(ex: Exchange, r: WholeResponse, body: string | Uint8Array | null | undefined): void {
+    if (r === this.#lastWhole) {
+      if (this.#memo !== null && this.#sendMemo(ex, r, this.#memo, body)) return;
+      if (ex.diag === null && this.#memoize(ex, r, body)) return;
+    }
+    this.#lastWhole = r;
     if (body === undefined || body === null) {
       // HEAD: the body is not this empty one but the GET's, whose length is unknown here.
       const done = ex.head === null || ex.head.method !== "HEAD";
@@ -167,8 +175,97 @@ export class ResponseWriter {
     framer.end(trailers);
   }
 
+  /**
+   * Writes `r` from its memo when nothing the head depends on changed; false (nothing
+   * written) when something did, and the caller takes the general path.
+   */
+  #sendMemo(ex: Exchange, r: WholeResponse, m: HeadMemo, body: string | Uint8Array | null | undefined): boolean {
+    const h = ex.head;
+    if (h === null || ex.diag !== null || ex.error !== null || !ex.body.done) return false;
+    if (m.method !== h.method || m.version !== h.version || m.headers !== r.headers || m.status !== r.status) return false;
+    if (m.length !== r.length || m.reason !== r.reason || m.framing !== r.framing || m.trailers !== r.trailers) return false;
+    let bytes: Uint8Array | null;
+    if (body === undefined || body === null) bytes = null;
+    else if (typeof body === "string") {
+      if (body !== m.text) return false;
+      bytes = m.body;
+    } else bytes = body;
+    if ((bytes === null ? -1 : bytes.length) !== m.bodyLength) return false;
+    const close = !ex.keepAlive || this.#host.isShuttingDown();
+    if (close !== m.close || httpDate() !== m.date || !samePairs(r.headers, m.pairs)) return false;
+    // Everything the general path would read is as it was: the same bytes follow.
+    ex.closeAfter = close || m.handlerClose;
+    ex.status = m.status;
+    ex.noBody = m.noBody;
+    ex.headSent = true;
+    let sent = m.head.length;
+    this.#sink.write(m.head);
+    if (bytes !== null && !m.noBody && bytes.length > 0) {
+      this.#sink.write(bytes);
+      sent += bytes.length;
+      ex.bodyBytes += bytes.length;
+    }
+    ex.bytes += sent;
+    return true;
+  }
+
+  /**
+   * The second time in a row a connection answers with the same response object: writes it
+   * through the general path and keeps its head bytes for the next time. False (nothing
+   * written) when the response is not of a shape the memo covers.
+   */
+  #memoize(ex: Exchange, r: WholeResponse, body: string | Uint8Array | null | undefined): boolean {
+    const h = ex.head;
+    if (h === null || ex.error !== null || !ex.body.done || !ex.keepAlive) return false;
+    if (r.framing !== undefined || r.trailers !== undefined) return false;
+    const pairs = pairSnapshot(r.headers);
+    if (pairs === null) return false;
+    const bytes = body === undefined || body === null ? null : typeof body === "string" ? Buffer.from(body, "utf8") : body;
+    let written: Uint8Array | null = null;
+    let writes = 0;
+    const sink = this.#sink;
+    const capture: Sink = {
+      write: (part) => {
+        written = part;
+        writes++;
+        return sink.write(part);
+      },
+      gathers: sink.gathers,
+    };
+    const date = httpDate();
+    const framer = this.start(ex, r, bytes ?? undefined, bytes !== null || h.method !== "HEAD", capture);
+    framer.end();
+    // One write, the head with the body after it, is what the built-in framers do for a whole
+    // response; anything else is not memoised.
+    const first = written as Uint8Array | null;
+    const bodyLength = bytes === null ? 0 : ex.noBody ? 0 : bytes.length;
+    if (first === null || writes !== 1 || first.length < bodyLength || framer.name === "close") return true;
+    const head = new Uint8Array(first.length - bodyLength);
+    head.set(first.subarray(0, head.length));
+    this.#memo = {
+      method: h.method,
+      version: h.version,
+      headers: r.headers,
+      pairs,
+      status: r.status,
+      reason: r.reason,
+      length: r.length,
+      framing: r.framing,
+      trailers: r.trailers,
+      text: typeof body === "string" ? body : undefined,
+      body: typeof body === "string" ? bytes : null,
+      bodyLength: bytes === null ? -1 : bytes.length,
+      close: !ex.keepAlive || this.#host.isShuttingDown(),
+      handlerClose: ex.closeAfter,
+      noBody: ex.noBody,
+      date,
+      head,
+    };
+    return true;
+  }
+
   /** Chooses framing, adds the lifecycle's headers and writes the head (with `first`). */
-  start(ex: Exchange, head: ResponseHead, first: Uint8Array | undefined, done: boolean): Framer {
+  start(ex: Exchange, head: ResponseHead, first: Uint8Array | undefined, done: boolean, sink: Sink = this.#sink): Framer {
     const status = head.status;
     if (!Number.isInteger(status) || status < 200 || status > 599) {
       throw new HttpError(500, `invalid response status ${String(status)}`, { code: "BAD_RESPONSE" });
@@ -201,7 +298,7 @@ export class ResponseWriter {
       if (request.version === "1.0") headers.push(["Connection", "keep-alive"]);
       if (this.#o.keepAliveValue !== null) headers.push(["Keep-Alive", this.#o.keepAliveValue]);
     }
-    const framer = choice.factory.create(this.#sink, {
+    const framer = choice.factory.create(sink, {
       head: part,
       request,
       length: choice.length,
@@ -242,4 +339,61 @@ export class ResponseWriter {
       this.start(ex, { status: 500, headers }, Buffer.from("Internal Server Error\n"), true).end();
     }
   }
+}
+
+/**
+ * A response head as this connection last wrote it, with everything it was made from. A
+ * handler that answers with one shared object (a static /hello, a health check) gets its head
+ * bytes from here: no header copy, framing choice or serialisation per response (the pipelined
+ * /hello profile spent a quarter of its time there). Every input is compared on use, the
+ * header pairs by value, so a handler that changes its object in place still gets a fresh head.
+ */
+interface HeadMemo {
+  method: string;
+  version: string;
+  headers: unknown;
+  /** The header pairs' names and values, flat, when the memo was made. */
+  pairs: unknown[];
+  status: number;
+  reason: string | undefined;
+  length: number | undefined;
+  framing: unknown;
+  trailers: unknown;
+  /** A string body and its UTF-8 bytes (undefined / null for a bytes body). */
+  text: string | undefined;
+  body: Uint8Array | null;
+  /** Body bytes the response had (-1: no body given). */
+  bodyLength: number;
+  /** The connection was to close for its own reasons (not keep-alive, shutting down). */
+  close: boolean;
+  /** The response itself asked to close (`Connection: close` among its headers). */
+  handlerClose: boolean;
+  noBody: boolean;
+  /** The Date value in the head. */
+  date: string;
+  head: Uint8Array;
+}
+
+/** The flat names and values of a pair-array header list; null for any other shape. */
+function pairSnapshot(headers: unknown): unknown[] | null {
+  if (headers === undefined) return [];
+  if (!Array.isArray(headers)) return null;
+  const out: unknown[] = [];
+  for (let i = 0; i < headers.length; i++) {
+    const pair: unknown = headers[i];
+    if (!Array.isArray(pair) || pair.length !== 2) return null;
+    out.push(pair[0], pair[1]);
+  }
+  return out;
+}
+
+function samePairs(headers: unknown, pairs: unknown[]): boolean {
+  if (headers === undefined) return pairs.length === 0;
+  const list = headers as readonly (readonly unknown[])[];
+  if (list.length * 2 !== pairs.length) return false;
+  for (let i = 0; i < list.length; i++) {
+    const pair = list[i]!;
+    if (pair.length !== 2 || pair[0] !== pairs[2 * i] || pair[1] !== pairs[2 * i + 1]) return false;
+  }
+  return true;
 }
