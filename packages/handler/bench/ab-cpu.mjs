@@ -26,7 +26,22 @@ async function* generator() {
   yield { status: 200, headers: { "content-type": "text/plain" }, length: BODY.length };
   yield BODY;
 }
-const CASES = { "whole, 1/read": [whole, 1], "whole, 16/read": [whole, 16], "generator, 16/read": [generator, 16] };
+// k-demo's /hello: one frozen response object for every request (the head memo's case).
+const HELLO_BODY = new TextEncoder().encode(BODY);
+const HELLO = Object.freeze({
+  status: 200,
+  length: HELLO_BODY.length,
+  headers: Object.freeze([Object.freeze(["content-type", "text/plain; charset=utf-8"])]),
+  body: HELLO_BODY,
+});
+const shared = () => HELLO;
+const CASES = {
+  "whole, 1/read": [whole, 1],
+  "whole, 16/read": [whole, 16],
+  "shared whole, 1/read": [shared, 1],
+  "shared whole, 16/read": [shared, 16],
+  "generator, 16/read": [generator, 16],
+};
 
 if (values.child !== undefined) {
   // Child: one build, one case; prints requests per CPU-second after a warm-up.

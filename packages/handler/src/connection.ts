@@ -84,6 +84,8 @@ class HttpConnection implements Connection {
   #startAfterPump = false;
   /** A component's synchronous part is running (see #afterPump). */
   #inRun = false;
+  /** The next exchange, marked serving while a component ran synchronously: #runGuarded starts it. */
+  #runNext: Exchange | null = null;
   #nextOnDrain = false;
   /** Bytes given to the sink (head, framing, body) over the connection's life. */
   #bytesCounter = 0;
@@ -411,6 +413,10 @@ class HttpConnection implements Connection {
     }
     this.#serving = true;
     if (now) this.#runGuarded(ex);
+    // Inside a component's synchronous run (a pipelined request after one answered at once):
+    // the outermost #runGuarded starts it when that run returns, so the stack stays flat and
+    // no microtask is queued per request (the pipelined /hello profile).
+    else if (this.#inRun) this.#runNext = ex;
     // A microtask later: the component never runs inside a parser callback, and a pipelined
     // request does not start inside the previous one's #finish.
     else queueMicrotask(() => this.#runGuarded(ex));
@@ -419,13 +425,22 @@ class HttpConnection implements Connection {
   #runGuarded(ex: Exchange): void {
     const outer = this.#inRun;
     this.#inRun = true;
+    let next: Exchange | null = ex;
     try {
-      this.#run(ex);
-    } catch (error) {
-      // #run handles every component failure itself; this is for our own bugs, which must
-      // not become an uncaught exception that takes the process down.
-      this.#report(error, ex.request ?? undefined);
-      this.#destroy(error instanceof Error ? error : new Error(String(error)));
+      while (next !== null) {
+        const current: Exchange = next;
+        try {
+          this.#run(current);
+        } catch (error) {
+          // #run handles every component failure itself; this is for our own bugs, which must
+          // not become an uncaught exception that takes the process down.
+          this.#report(error, current.request ?? undefined);
+          this.#destroy(error instanceof Error ? error : new Error(String(error)));
+        }
+        // Only the outermost run starts the next one (a nested one leaves it queued here).
+        next = outer ? null : this.#runNext;
+        if (!outer) this.#runNext = null;
+      }
     } finally {
       this.#inRun = outer;
     }
