@@ -263,3 +263,11 @@ export function createFramer(sink: Sink, first: FirstPart, request: RequestInfo)
   const choice = chooseFraming(first, request);
   return choice.factory.create(sink, { head: first, request, length: choice.length, noBody: choice.noBody });
 }
+
+// One choice and one set of framing fields kept for the life of the module: their shapes
+// then outlive full GCs, and so does the optimised code built on them (see framers.ts).
+/** @internal Exported only so that no bundler drops it as unused. */
+export const choiceShapeAnchors: readonly unknown[] = [
+  readFramingFields({ status: 200, headers: [], done: true }),
+  chooseFraming({ status: 200, headers: [], done: true, body: new Uint8Array(1) }, { method: "GET", version: "1.1" }),
+];

@@ -371,3 +371,24 @@ export const noBodyFraming: FramerFactory = {
     return new NoBodyFramer(sink, context);
   },
 };
+
+// V8 holds the object shapes that optimised code embeds weakly: when a full GC finds no framer
+// (or framer context) alive, those shapes die and every optimised function built on them
+// (start, headWith, end, a caller's write path) is thrown away ("weak objects" in
+// --trace-deopt) and runs slow until it is optimised again. A server sees such GCs between
+// bursts of requests. One framer of each strategy, kept for the life of the module, keeps the
+// shapes and the optimised code alive (@k/handler's test/gc-deopt.test.ts).
+const anchorSink: Sink = { write: () => true };
+const anchorContext = (noBody: boolean): FramerContext => ({
+  head: { status: 200, headers: [] },
+  request: { method: "GET", version: "1.1" },
+  length: 0,
+  noBody,
+});
+/** @internal Exported only so that no bundler drops it as unused. */
+export const framerShapeAnchors: readonly Framer[] = [
+  contentLengthFraming.create(anchorSink, anchorContext(false)),
+  chunkedFraming.create(anchorSink, anchorContext(false)),
+  closeFraming.create(anchorSink, anchorContext(false)),
+  noBodyFraming.create(anchorSink, anchorContext(true)),
+];

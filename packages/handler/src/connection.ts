@@ -43,7 +43,7 @@ import { INPUT_DROP, INPUT_PUSH, INPUT_WAIT, InputPump } from "./input.js";
 import type { InputGate } from "./input.js";
 import { OutputBuffer } from "./output-buffer.js";
 import { BODY_QUEUE_CHUNKS, BodyQueue, HttpRequest, LazyAbort } from "./request.js";
-import { bodySource, isAsyncIterable, isWholeResponse, iteratorSource } from "./response.js";
+import { bodySource, firstPart, isAsyncIterable, isWholeResponse, iteratorSource } from "./response.js";
 import { ResponseWriter } from "./response-writer.js";
 import { ProtocolTimer, RequestDeadline, TIMER_BODY, TIMER_HEAD, TIMER_IDLE, TIMER_NONE } from "./timers.js";
 import type { TimerKind } from "./timers.js";
@@ -52,6 +52,44 @@ import type { Connection, ConnectionOptions, ShutdownOptions, Transport, Upgrade
 import { endTunnel, isUpgradeResponse, TransportStream, upgradeHead } from "./upgrade.js";
 
 const EMPTY_BUFFER: Buffer = Buffer.alloc(0);
+
+// V8 holds the object shapes that optimised code embeds weakly: when a full GC finds no object
+// of a shape alive, the shape dies and every optimised function built on it (#onHead, #run,
+// #finish, the writer) is thrown away ("weak objects" in --trace-deopt) and runs slow until it
+// is optimised again. Between bursts of requests a server sees exactly such GCs. One request's
+// objects, built as #onHead builds them and kept for the life of the module, keep the shapes
+// (test/gc-deopt.test.ts; @k/parser does the same for its Head).
+const shapeAnchor: Exchange = (() => {
+  const abort = new LazyAbort();
+  const ex = newExchange(null, null as unknown as BodyQueue, abort, true, false, -1, null);
+  ex.body = new BodyQueue({ onPull: (waiting) => void (waiting && ex) });
+  ex.request = new HttpRequest({
+    method: "GET",
+    target: "/",
+    version: "1.1",
+    rawHeaders: [],
+    body: ex.body,
+    abort,
+    remoteAddress: "127.0.0.1",
+    remotePort: 1,
+    encrypted: false,
+    hasBody: false,
+    peerAddress: "127.0.0.1",
+    peerPort: 1,
+    protocol: "http",
+    forwardedHost: null,
+    upgrade: false,
+  });
+  return ex;
+})();
+/** @internal Exported only so that no bundler drops it as unused. */
+export const exchangeShapeAnchors: readonly unknown[] = [
+  shapeAnchor,
+  // The writer's first parts, as it builds them for the common responses (see firstPart).
+  firstPart({ status: 200 }, [], new Uint8Array(1), true),
+  firstPart({ status: 200, length: 1 }, [], new Uint8Array(1), true),
+  firstPart({ status: 200 }, [], undefined, false),
+];
 
 class HttpConnection implements Connection {
   readonly #transport: Transport;
