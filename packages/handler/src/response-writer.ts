@@ -43,7 +43,6 @@ export class ResponseWriter {
   readonly #output: OutputBuffer;
   /** The whole response object this connection answered with last (see HeadMemo). */
   #lastWhole: WholeResponse | null = null;
-  #memo: HeadMemo | null = null;
 
   constructor(host: WriterHost, options: Resolved, sink: Sink, output: OutputBuffer) {
     this.#host = host;
@@ -55,7 +54,8 @@ export class ResponseWriter {
   /** A whole response whose body is a string, bytes or absent: written at once, never waits. */
   sendWholeNow(ex: Exchange, r: WholeResponse, body: string | Uint8Array | null | undefined): void {
     if (r === this.#lastWhole) {
-      if (this.#memo !== null && this.#sendMemo(ex, r, this.#memo, body)) return;
+      const memo = MEMOS.get(r);
+      if (memo !== undefined && this.#sendMemo(ex, r, memo, body)) return;
       if (ex.diag === null && this.#memoize(ex, r, body)) return;
     }
     this.#lastWhole = r;
@@ -184,6 +184,7 @@ export class ResponseWriter {
     if (h === null || ex.diag !== null || ex.error !== null || !ex.body.done) return false;
     if (m.method !== h.method || m.version !== h.version || m.headers !== r.headers || m.status !== r.status) return false;
     if (m.length !== r.length || m.reason !== r.reason || m.framing !== r.framing || m.trailers !== r.trailers) return false;
+    if (m.serverName !== this.#o.serverName || m.keepAliveValue !== this.#o.keepAliveValue) return false;
     let bytes: Uint8Array | null;
     if (body === undefined || body === null) bytes = null;
     else if (typeof body === "string") {
@@ -242,7 +243,9 @@ export class ResponseWriter {
     if (first === null || writes !== 1 || first.length < bodyLength || framer.name === "close") return true;
     const head = new Uint8Array(first.length - bodyLength);
     head.set(first.subarray(0, head.length));
-    this.#memo = {
+    MEMOS.set(r, {
+      serverName: this.#o.serverName,
+      keepAliveValue: this.#o.keepAliveValue,
       method: h.method,
       version: h.version,
       headers: r.headers,
@@ -260,7 +263,7 @@ export class ResponseWriter {
       noBody: ex.noBody,
       date,
       head,
-    };
+    });
     return true;
   }
 
@@ -342,13 +345,17 @@ export class ResponseWriter {
 }
 
 /**
- * A response head as this connection last wrote it, with everything it was made from. A
- * handler that answers with one shared object (a static /hello, a health check) gets its head
- * bytes from here: no header copy, framing choice or serialisation per response (the pipelined
- * /hello profile spent a quarter of its time there). Every input is compared on use, the
- * header pairs by value, so a handler that changes its object in place still gets a fresh head.
+ * A response head as it was last written for one response object, with everything it was made
+ * from. A handler that answers with one shared object (a static /hello, a health check) gets its
+ * head bytes from here: no header copy, framing choice or serialisation per response (the
+ * pipelined /hello profile spent a quarter of its time there). Every input is compared on use,
+ * the header pairs by value, so a handler that changes its object in place still gets a fresh
+ * head. Kept by response object, not by connection: an idle connection holds none of it.
  */
 interface HeadMemo {
+  /** The connection options that shape the head (Server, Keep-Alive). */
+  serverName: string | undefined;
+  keepAliveValue: string | null;
   method: string;
   version: string;
   headers: unknown;
@@ -373,6 +380,9 @@ interface HeadMemo {
   date: string;
   head: Uint8Array;
 }
+
+/** Head memos by response object: a memo lives as long as its handler keeps the object. */
+const MEMOS = new WeakMap<WholeResponse, HeadMemo>();
 
 /** The flat names and values of a pair-array header list; null for any other shape. */
 function pairSnapshot(headers: unknown): unknown[] | null {

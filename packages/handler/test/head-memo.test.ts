@@ -149,4 +149,19 @@ describe("head memo (one shared response object)", () => {
     ]);
     expect(h.errors).toEqual([]);
   });
+
+  it("keeps each connection's own Server and Keep-Alive when connections share one response object", async () => {
+    const shared: WholeResponse = Object.freeze({ status: 200, body: "same" });
+    const a = connect({ handler: () => shared, serverName: "a/1", idleTimeout: 5_000 });
+    const b = connect({ handler: () => shared, serverName: "b/2", idleTimeout: 7_000 });
+    for (let i = 0; i < 3; i++) {
+      a.transport.send(Buffer.from(REQUESTS.get));
+      b.transport.send(Buffer.from(REQUESTS.get));
+      await until(() => readResponses(a.transport.output()).responses.length > i && readResponses(b.transport.output()).responses.length > i);
+    }
+    const seen = (h: typeof a): (string | null)[][] =>
+      readResponses(h.transport.output()).responses.map((r) => [r.text, r.headers.get("server"), r.headers.get("keep-alive")]);
+    expect(seen(a)).toEqual(Array.from({ length: 3 }, () => ["same", "a/1", "timeout=5"]));
+    expect(seen(b)).toEqual(Array.from({ length: 3 }, () => ["same", "b/2", "timeout=7"]));
+  });
 });
