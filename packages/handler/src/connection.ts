@@ -43,6 +43,7 @@ import { INPUT_DROP, INPUT_PUSH, INPUT_WAIT, InputPump } from "./input.js";
 import type { InputGate } from "./input.js";
 import { OutputBuffer } from "./output-buffer.js";
 import { BODY_QUEUE_CHUNKS, BodyQueue, HttpRequest, LazyAbort } from "./request.js";
+import type { BodyQueueHooks } from "./request.js";
 import { bodySource, firstPart, isAsyncIterable, isWholeResponse, iteratorSource } from "./response.js";
 import { ResponseWriter } from "./response-writer.js";
 import { ProtocolTimer, RequestDeadline, TIMER_BODY, TIMER_HEAD, TIMER_IDLE, TIMER_NONE } from "./timers.js";
@@ -62,7 +63,7 @@ const EMPTY_BUFFER: Buffer = Buffer.alloc(0);
 const shapeAnchor: Exchange = (() => {
   const abort = new LazyAbort();
   const ex = newExchange(null, null as unknown as BodyQueue, abort, true, false, -1, null);
-  ex.body = new BodyQueue({ onPull: (waiting) => void (waiting && ex) });
+  ex.body = new BodyQueue({ onPull: () => {} }, ex);
   ex.request = new HttpRequest({
     method: "GET",
     target: "/",
@@ -122,6 +123,8 @@ class HttpConnection implements Connection {
   #startAfterPump = false;
   /** A component's synchronous part is running (see #afterPump). */
   #inRun = false;
+  /** Every body queue's hooks (the queue says whose it is). */
+  readonly #bodyHooks: BodyQueueHooks<Exchange> = { onPull: (ex, waiting) => this.#onPull(ex, waiting) };
   /** The next exchange, marked serving while a component ran synchronously: #runGuarded starts it. */
   #runNext: Exchange | null = null;
   #nextOnDrain = false;
@@ -294,7 +297,7 @@ class HttpConnection implements Connection {
     // Only the head timer's own clock (already read when it was armed): no clock read here.
     const headStart = this.#timer.kind === TIMER_HEAD ? this.#timer.headArmedAt : -1;
     const ex = newExchange(head, null as unknown as BodyQueue, abort, head.keepAlive && !this.#shuttingDown, hasBody, headStart, null);
-    ex.body = new BodyQueue({ onPull: (waiting) => this.#onPull(ex, waiting) });
+    ex.body = new BodyQueue(this.#bodyHooks, ex);
     const t = this.#transport;
     const encrypted = t.encrypted === true;
     // Only when a trusted peer sent it: the forwarding headers never speak for anyone else.

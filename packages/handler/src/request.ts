@@ -14,10 +14,13 @@ import { RequestHeaders } from "./headers.js";
 /** Chunks queued before the connection pauses reading (see ConnectionOptions). */
 export const BODY_QUEUE_CHUNKS = 2;
 
-/** @internal What the connection learns from a body queue. */
-export interface BodyQueueHooks {
+/**
+ * @internal What the connection learns from a body queue. One hooks object serves every queue
+ * of a connection; `owner` says which request's queue it is (no closure per request).
+ */
+export interface BodyQueueHooks<Owner = unknown> {
   /** The component took a chunk (room in the queue) or waits for one. `waiting` on an empty queue. */
-  onPull(waiting: boolean): void;
+  onPull(owner: Owner, waiting: boolean): void;
 }
 
 /** @internal The request body between parser and component. */
@@ -35,9 +38,11 @@ export class BodyQueue implements AsyncIterable<Uint8Array> {
   discarding = false;
   #wake: (() => void) | null = null;
   #hooks: BodyQueueHooks | null;
+  #owner: unknown;
 
-  constructor(hooks: BodyQueueHooks | null) {
-    this.#hooks = hooks;
+  constructor(hooks: BodyQueueHooks<never> | null, owner?: unknown) {
+    this.#hooks = hooks as BodyQueueHooks | null;
+    this.#owner = owner;
   }
 
   push(chunk: Uint8Array): void {
@@ -80,7 +85,7 @@ export class BodyQueue implements AsyncIterable<Uint8Array> {
       if (this.chunks.length > 0) {
         const chunk = this.chunks.shift()!;
         this.queuedBytes -= chunk.length;
-        this.#hooks?.onPull(false);
+        this.#hooks?.onPull(this.#owner, false);
         yield chunk;
         continue;
       }
@@ -89,7 +94,7 @@ export class BodyQueue implements AsyncIterable<Uint8Array> {
       const wait = new Promise<void>((resolve) => {
         this.#wake = resolve;
       });
-      this.#hooks?.onPull(true);
+      this.#hooks?.onPull(this.#owner, true);
       await wait;
     }
   }
@@ -166,8 +171,6 @@ export class HttpRequest {
   /** Request-target as received. */
   readonly target: string;
   readonly version: "1.0" | "1.1";
-  /** Case-insensitive lookup. */
-  readonly headers: RequestHeaders;
   /** Flat `[name, value, ...]`, received order, names as received. */
   readonly rawHeaders: string[];
   /**
@@ -195,6 +198,7 @@ export class HttpRequest {
   readonly upgrade: boolean;
   #body: BodyQueue;
   #abort: LazyAbort;
+  #headers: RequestHeaders | null = null;
   #url: URL | null = null;
   #path: string | null = null;
   #forwardedHost: string | null;
@@ -205,7 +209,6 @@ export class HttpRequest {
     this.target = init.target;
     this.version = init.version;
     this.rawHeaders = init.rawHeaders;
-    this.headers = new RequestHeaders(init.rawHeaders);
     this.#abort = init.abort;
     this.remoteAddress = init.remoteAddress;
     this.remotePort = init.remotePort;
@@ -217,6 +220,11 @@ export class HttpRequest {
     this.hasBody = init.hasBody;
     this.upgrade = init.upgrade;
     this.#body = init.body;
+  }
+
+  /** Case-insensitive lookup (its index is built on first use). */
+  get headers(): RequestHeaders {
+    return (this.#headers ??= new RequestHeaders(this.rawHeaders));
   }
 
   /**
