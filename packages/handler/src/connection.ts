@@ -26,7 +26,7 @@ import type { Duplex } from "node:stream";
 import { CONTINUE_100 } from "@k/framing";
 import type { Sink } from "@k/framing";
 import { createParser, isParseError } from "@k/parser";
-import type { MessageHead, Parser } from "@k/parser";
+import type { MessageHead, Parser, ParserHandler } from "@k/parser";
 import { HttpError, isHttpError } from "./errors.js";
 import {
   DiagnosticsResponse,
@@ -40,14 +40,16 @@ import { logError } from "./error-log.js";
 import { hasListMember, newExchange, parseErrorToHttp, resolveOptions } from "./exchange.js";
 import type { Exchange, Resolved } from "./exchange.js";
 import { INPUT_DROP, INPUT_PUSH, INPUT_WAIT, InputPump } from "./input.js";
-import type { InputGate } from "./input.js";
+import type { InputGate, InputHost } from "./input.js";
 import { OutputBuffer } from "./output-buffer.js";
+import type { OutputHost } from "./output-buffer.js";
 import { BODY_QUEUE_CHUNKS, BodyQueue, HttpRequest, LazyAbort } from "./request.js";
 import type { BodyQueueHooks } from "./request.js";
 import { bodySource, firstPart, isAsyncIterable, isWholeResponse, iteratorSource } from "./response.js";
 import { ResponseWriter } from "./response-writer.js";
+import type { WriterHost } from "./response-writer.js";
 import { ProtocolTimer, RequestDeadline, TIMER_BODY, TIMER_HEAD, TIMER_IDLE, TIMER_NONE } from "./timers.js";
-import type { TimerKind } from "./timers.js";
+import type { DeadlineHost, TimerHost, TimerKind } from "./timers.js";
 import { resolveForwarded } from "./trust-proxy.js";
 import type { Connection, ConnectionOptions, ShutdownOptions, Transport, UpgradeResponse } from "./types.js";
 import { endTunnel, isUpgradeResponse, TransportStream, upgradeHead } from "./upgrade.js";
@@ -81,6 +83,15 @@ const shapeAnchor: Exchange = (() => {
     forwardedHost: null,
     upgrade: false,
   });
+  // The writer's per-response objects (first part, framer, its context), made by its own code:
+  // the framer stays reachable from the exchange.
+  const writer = new ResponseWriter(
+    { isClosed: () => false, isShuttingDown: () => false, bytesSent: () => 0, report: () => {} },
+    resolveOptions({ handler: () => ({ status: 200 }) }),
+    { write: () => true, gathers: true },
+    null as unknown as OutputBuffer,
+  );
+  writer.start(ex, { status: 200, headers: [["content-type", "text/plain"]] }, new Uint8Array(1), true);
   return ex;
 })();
 /** @internal Exported only so that no bundler drops it as unused. */
@@ -124,7 +135,85 @@ class HttpConnection implements Connection {
   /** A component's synchronous part is running (see #afterPump). */
   #inRun = false;
   /** Every body queue's hooks (the queue says whose it is). */
-  readonly #bodyHooks: BodyQueueHooks<Exchange> = { onPull: (ex, waiting) => this.#onPull(ex, waiting) };
+  readonly #bodyHooks: BodyQueueHooks<Exchange>;
+
+  /**
+   * The connection's side of every collaborator's interface, in one object: its methods reach
+   * the connection's private members (they are written inside its class body).
+   */
+  static readonly #Host = class Host
+    implements ParserHandler, Sink, OutputHost, WriterHost, TimerHost, InputHost, DeadlineHost, BodyQueueHooks<Exchange>
+  {
+    readonly #c: HttpConnection;
+    readonly gathers = true;
+    constructor(c: HttpConnection) {
+      this.#c = c;
+    }
+    // parser
+    onHead(head: MessageHead): void {
+      this.#c.#onHead(head);
+    }
+    onBody(bytes: Uint8Array): void {
+      this.#c.#onBody(bytes);
+    }
+    onComplete(trailers: string[]): void {
+      this.#c.#onComplete(trailers);
+    }
+    // sink, output buffer, writer, timers
+    write(bytes: Uint8Array): boolean {
+      return this.#c.#send(bytes);
+    }
+    isClosed(): boolean {
+      return this.#c.#closed;
+    }
+    onFail(error: unknown): void {
+      this.#c.#fail(error);
+    }
+    isShuttingDown(): boolean {
+      return this.#c.#shuttingDown;
+    }
+    bytesSent(): number {
+      return this.#c.#bytesCounter;
+    }
+    report(error: unknown, request?: HttpRequest): void {
+      this.#c.#report(error, request);
+    }
+    onTimeout(kind: TimerKind): void {
+      this.#c.#timeout(kind);
+    }
+    // input
+    gate(input: Uint8Array): InputGate {
+      return this.#c.#gate(input);
+    }
+    onParseError(error: unknown): void {
+      this.#c.#onParseError(error);
+    }
+    afterPush(): void {
+      this.#c.#afterPush();
+    }
+    onEof(): void {
+      this.#c.#onEof();
+    }
+    onPaused(paused: boolean): void {
+      this.#c.#onPaused(paused);
+    }
+    afterUpdate(): void {
+      this.#c.#afterUpdate();
+    }
+    afterPump(): void {
+      this.#c.#afterPump();
+    }
+    // request deadline, body queues
+    parsing(): Exchange | null {
+      return this.#c.#parsing;
+    }
+    expire(ex: Exchange, error: HttpError): void {
+      this.#c.#expireBody(ex, error);
+    }
+    onPull(ex: Exchange, waiting: boolean): void {
+      this.#c.#onPull(ex, waiting);
+    }
+  };
   /** The next exchange, marked serving while a component ran synchronously: #runGuarded starts it. */
   #runNext: Exchange | null = null;
   #nextOnDrain = false;
@@ -147,49 +236,19 @@ class HttpConnection implements Connection {
     if (options.maxHeadSize !== undefined) parserOptions.maxHeadSize = options.maxHeadSize;
     if (options.maxHeaderCount !== undefined) parserOptions.maxHeaderCount = options.maxHeaderCount;
     if (options.maxTargetLength !== undefined) parserOptions.maxTargetLength = options.maxTargetLength;
-    this.#parser = createParser(
-      "request",
-      {
-        onHead: (head) => this.#onHead(head),
-        onBody: (bytes) => this.#onBody(bytes),
-        onComplete: (trailers) => this.#onComplete(trailers),
-      },
-      parserOptions,
-    );
-    const isClosed = (): boolean => this.#closed;
-    const onFail = (error: unknown): void => this.#fail(error);
-    this.#output = new OutputBuffer(transport, { isClosed, onFail });
+    // One object answers every collaborator (parser, sink, output, writer, timers, input,
+    // body queues): a closure per callback cost about 1.5 KiB per idle connection.
+    const host = new HttpConnection.#Host(this);
+    this.#bodyHooks = host;
+    this.#parser = createParser("request", host, parserOptions);
+    this.#output = new OutputBuffer(transport, host);
     // gathers: the output buffer queues every write, so the chunked framer need not copy a
     // part to join it with its size line (the flush gathers them instead).
-    this.#sink = { write: (bytes) => this.#send(bytes), gathers: true };
-    this.#writer = new ResponseWriter(
-      {
-        isClosed,
-        isShuttingDown: () => this.#shuttingDown,
-        bytesSent: () => this.#bytesCounter,
-        report: (error, request) => this.#report(error, request),
-      },
-      o,
-      this.#sink,
-      this.#output,
-    );
-    this.#timer = new ProtocolTimer({ isClosed, onFail, onTimeout: (kind) => this.#timeout(kind) });
-    this.#in = new InputPump(this.#parser, transport, {
-      isClosed,
-      gate: (input) => this.#gate(input),
-      onParseError: (error) => this.#onParseError(error),
-      afterPush: () => this.#afterPush(),
-      onEof: () => this.#onEof(),
-      onPaused: (paused) => this.#onPaused(paused),
-      afterUpdate: () => this.#afterUpdate(),
-      afterPump: () => this.#afterPump(),
-    });
-    this.#deadline = new RequestDeadline(
-      { isClosed, onFail, parsing: () => this.#parsing, expire: (ex, error) => this.#expireBody(ex, error) },
-      o.requestTimeout,
-      o.minBodyRate,
-      o.bodyRateWindow,
-    );
+    this.#sink = host;
+    this.#writer = new ResponseWriter(host, o, host, this.#output);
+    this.#timer = new ProtocolTimer(host);
+    this.#in = new InputPump(this.#parser, transport, host);
+    this.#deadline = new RequestDeadline(host, o.requestTimeout, o.minBodyRate, o.bodyRateWindow);
     // Slowloris: a fresh connection has headTimeout from accept to its first complete head.
     this.#partial = false;
     this.#armHead();

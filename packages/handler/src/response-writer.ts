@@ -381,6 +381,14 @@ interface HeadMemo {
   head: Uint8Array;
 }
 
+// The per-response literals of start(), one of each kept for the life of the module so that
+// their shapes outlive full GCs (see exchangeShapeAnchors in connection.ts).
+/** @internal Exported only so that no bundler drops it as unused. */
+export const writerShapeAnchors: readonly unknown[] = [
+  { close: false, date: false } satisfies HeaderScan,
+  { method: "GET", version: "1.1" } as const,
+];
+
 /** Head memos by response object: a memo lives as long as its handler keeps the object. */
 const MEMOS = new WeakMap<WholeResponse, HeadMemo>();
 
