@@ -233,8 +233,11 @@ function ensureRuntime(name) {
     { cwd: ROOT, encoding: "utf8", timeout: 600_000 },
   );
   if (install.status !== 0) {
-    const last = `${install.stderr ?? ""}${install.error?.message ?? ""}`.trim().split("\n").filter(Boolean).at(-1) ?? "no output";
-    return { reason: `npm install ${name}@${version} failed (${last}); needs the npm registry` };
+    // npm's first message line says what went wrong ("FetchError: request to ... failed, reason:
+    // connect ECONNREFUSED ..."); its code/syscall/errno lines and the log path do not.
+    const lines = `${install.stderr ?? ""}\n${install.error?.message ?? ""}`.split("\n").map((l) => l.replace(/^npm (error|ERR!)\s*/, "").trim());
+    const message = lines.find((l) => l !== "" && !/^(code|syscall|errno) /.test(l)) ?? `exit status ${install.status}`;
+    return { reason: `npm install ${name}@${version} failed: ${message.slice(0, 200)} (needs the npm registry)` };
   }
   binary = runnableBinary(name, version);
   if (binary === undefined) {
