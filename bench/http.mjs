@@ -48,10 +48,21 @@
 //          [--configs hello,stream,hello-pipelined,stream-pipelined,idle-rss]
 //          [--servers node,k-demo,raw,bun,deno] [--idle-connections 2000] [--idle-runs 3]
 //          [--tool wrk|autocannon] [--json results.json] [--help]
-//   --duration, --rounds  seconds per run and rounds per configuration (quick: 1 and 1)
+//   --duration, --rounds  seconds per load run and rounds per configuration; a quick look:
+//                         --duration 1 --rounds 1 --idle-runs 1 (figures only indicative)
+//   --connections         wrk connections (default 50); --depth: requests per pipelined write
 //   --configs             which configurations; idle-rss is the memory row
-//   --servers             which servers (node and k-demo are always run: every ratio needs them)
+//   --servers             which servers: node (node:http), k-demo, raw (the node:net ceiling,
+//                         /hello only), bun, deno; node and k-demo always run (every ratio
+//                         needs them)
+//   --idle-connections    idle keep-alive connections per idle-rss run (default 2000; lowered
+//                         to the open-files limit minus 200, with a note); --idle-runs: runs
+//                         per server, median reported (default 3)
+//   --tool                wrk (default when installed) or autocannon
 //   --json FILE           also writes every run, the summary rows, targets and idle RSS as JSON
+// Runtimes: .tmp/bench-runtimes/{bun,deno} (delete to reinstall). Exit status 1 when node:http
+// or k-demo fails to build, start or verify; a runtime or the ceiling failing is reported only.
+// The bench's pure helpers have tests: `cd bench && npx vitest run` (not part of npm test/CI).
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
