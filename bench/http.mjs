@@ -32,8 +32,10 @@
 //      server (no GC). N is lowered, with a printed note, when the open-files limit is lower;
 //   7. prints markdown tables: per configuration and server, median req/s [range], ratio to
 //      node:http, p50/p99 latency, requests per CPU-second the server used (from /proc:
-//      steadier than req/s when other processes share the cores); then issue 14's targets with
-//      met / NOT met; then idle RSS per connection.
+//      steadier than req/s when other processes share the cores) and how busy the server's
+//      core was (well below 100%: the client side was the limit, so req/s ratios understate
+//      the faster server); then issue 14's targets with met / NOT met; then idle RSS per
+//      connection.
 //
 // Targets printed (issue 14): hello >= 1.4x node:http and >= 0.9 of the ceiling; hello
 // pipelined x16 >= 8x node:http (>= 0.5 of the pipelined ceiling); stream and stream pipelined
@@ -513,7 +515,10 @@ function runLoad(server, config, seconds) {
   const before = cpuSeconds(server.pid);
   const result = runTool(server, config, seconds);
   const cpu = cpuSeconds(server.pid) - before;
-  return { ...result, cpu, perCpu: cpu > 0 ? result.requests / cpu : Number.NaN };
+  // busy: the share of one core the server used while loaded. Well below 100% means the server
+  // waited for the client (the load generator, or another process on its core, was the limit):
+  // then req/s ratios understate the faster server and req/CPU-s is the better guide.
+  return { ...result, cpu, perCpu: cpu > 0 ? result.requests / cpu : Number.NaN, busy: cpu / result.seconds };
 }
 
 function runTool(server, config, seconds) {
@@ -535,6 +540,7 @@ function runTool(server, config, seconds) {
     if (r.p50_us === 0) r.p50_us = Number.NaN;
     return {
       requests: r.requests,
+      seconds: r.duration_us / 1e6,
       rps: r.requests / (r.duration_us / 1e6),
       p50ms: r.p50_us / 1e3,
       p99ms: r.p99_us / 1e3,
@@ -552,6 +558,7 @@ function runTool(server, config, seconds) {
   const r = JSON.parse(out);
   return {
     requests: r.requests.total,
+    seconds: r.duration || seconds,
     rps: r.requests.total / (r.duration || seconds),
     p50ms: r.latency.p50,
     p99ms: r.latency.p99,
@@ -584,6 +591,7 @@ function openFilesLimit() {
  */
 async function idleRun(id, runtimes, n) {
   const server = await startServer(id, runtimes);
+  servers.push(server); // so that Ctrl-C stops it too
   try {
     await sleep(1_000); // let start-up work (JIT, lazy modules, the first /hello) settle
     const before = rssKiB(server.pid);
@@ -614,6 +622,7 @@ async function idleRun(id, runtimes, n) {
     }
   } finally {
     await stopServer(server);
+    servers.splice(servers.indexOf(server), 1);
   }
 }
 
@@ -622,6 +631,7 @@ async function idleRun(id, runtimes, n) {
 
 const fmtInt = (n) => (!Number.isFinite(n) ? "?" : Math.round(n).toLocaleString("en-US"));
 const fmtMs = (n) => (Number.isNaN(n) ? "?" : n < 10 ? n.toFixed(2) : n.toFixed(1));
+const fmtPct = (n) => (Number.isFinite(n) ? `${Math.round(n * 100)}%` : "?");
 const fmtX = (n) => (n === undefined || !Number.isFinite(n) ? "?" : `${n.toFixed(2)}x`);
 const configLabel = (config) =>
   `${config.pipelined ? `${config.name.replace("-pipelined", "")} pipelined x${DEPTH}` : config.name} \`${config.path}\``;
@@ -635,6 +645,7 @@ function summarize(runs) {
     p50ms: median(runs.map((r) => r.p50ms)),
     p99ms: median(runs.map((r) => r.p99ms)),
     perCpu: median(runs.map((r) => r.perCpu)),
+    busy: median(runs.map((r) => r.busy)),
     errors: runs.reduce((sum, r) => sum + r.errors, 0),
   };
 }
@@ -739,7 +750,7 @@ try {
         log(
           `${config.name.padEnd(16)} round ${round + 1} ${server.name.padEnd(17)} ${fmtInt(r.rps).padStart(9)} req/s  ` +
             `p50 ${fmtMs(r.p50ms)} ms  p99 ${fmtMs(r.p99ms)} ms  ${r.mibps.toFixed(1)} MiB/s  ` +
-            `server CPU ${r.cpu.toFixed(2)} s = ${fmtInt(r.perCpu)} req/CPU-s${r.errors ? `  ERRORS ${r.errors}` : ""}`,
+            `server CPU ${r.cpu.toFixed(2)} s (${fmtPct(r.busy)} busy) = ${fmtInt(r.perCpu)} req/CPU-s${r.errors ? `  ERRORS ${r.errors}` : ""}`,
         );
       }
     }
@@ -748,6 +759,7 @@ try {
   const loadAfterLoad = loadavg().map((n) => n.toFixed(2)).join(" ");
   const measuredServers = servers.map((s) => ({ id: s.id, name: s.name }));
   await cleanup(); // the idle runs start fresh processes; these would only add noise
+  servers.length = 0;
 
   let idle;
   if (IDLE) {
@@ -800,8 +812,8 @@ try {
   const table = {};
   if (LOAD_CONFIGS.length > 0) {
     lines.push("");
-    lines.push("| configuration | server | req/s | / node:http | p50 / p99 ms | req per server CPU-s (/ node:http) |");
-    lines.push("| --- | --- | ---: | ---: | ---: | ---: |");
+    lines.push("| configuration | server | req/s | / node:http | p50 / p99 ms | req per server CPU-s (/ node:http) | server core busy |");
+    lines.push("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
     for (const config of LOAD_CONFIGS) {
       const rows = {};
       for (const [name, runs] of Object.entries(results[config.name])) rows[name] = summarize(runs);
@@ -813,7 +825,7 @@ try {
         table[config.name][name] = { ...s, ratio, cpuRatio };
         lines.push(
           `| ${configLabel(config)} | ${name} | ${fmtInt(s.rps)} [${fmtInt(s.min)}–${fmtInt(s.max)}]${s.errors ? ` (${s.errors} errors)` : ""} | ` +
-            `${name === "node:http" ? "1.00x" : fmtX(ratio)} | ${fmtMs(s.p50ms)} / ${fmtMs(s.p99ms)} | ${fmtInt(s.perCpu)}${name === "node:http" ? "" : ` (${fmtX(cpuRatio)})`} |`,
+            `${name === "node:http" ? "1.00x" : fmtX(ratio)} | ${fmtMs(s.p50ms)} / ${fmtMs(s.p99ms)} | ${fmtInt(s.perCpu)}${name === "node:http" ? "" : ` (${fmtX(cpuRatio)})`} | ${fmtPct(s.busy)} |`,
         );
       }
     }
