@@ -41,7 +41,8 @@
 // pipelined x16 >= 8x node:http (>= 0.5 of the pipelined ceiling); stream and stream pipelined
 // are recorded only (compare with BENCHMARKS.md); k-demo p99 <= node:http p99 in every load
 // configuration (pipelined p99 from wrk is often unusable: shown as "?"); idle RSS per
-// connection: k-demo <= node:http.
+// connection: k-demo <= node:http. A ratio to the ceiling gets no verdict ("?") when the
+// ceiling's core was under 90% busy (not at its own limit: the client or other load was).
 //
 // It does not benchmark the parser or framing alone (packages/*/bench do) and does not write
 // BENCHMARKS.md: figures there are pasted from a run, with the date and machine noted.
