@@ -199,14 +199,21 @@ export class ResponseWriter {
     ex.status = m.status;
     ex.noBody = m.noBody;
     ex.headSent = true;
-    let sent = m.head.length;
-    this.#sink.write(m.head);
-    if (bytes !== null && !m.noBody && bytes.length > 0) {
+    if (bytes === null || m.noBody || bytes.length === 0) {
+      this.#sink.write(m.head);
+      ex.bytes += m.head.length;
+    } else if (m.whole !== null && sameBytes(bytes, m.whole, m.head.length)) {
+      // The body's bytes are those the memo was made with: head and body are one array
+      // already, and the write allocates nothing.
+      this.#sink.write(m.whole);
+      ex.bytes += m.whole.length;
+      ex.bodyBytes += bytes.length;
+    } else {
+      this.#sink.write(m.head);
       this.#sink.write(bytes);
-      sent += bytes.length;
+      ex.bytes += m.head.length + bytes.length;
       ex.bodyBytes += bytes.length;
     }
-    ex.bytes += sent;
     return true;
   }
 
@@ -241,8 +248,14 @@ export class ResponseWriter {
     const first = written as Uint8Array | null;
     const bodyLength = bytes === null ? 0 : ex.noBody ? 0 : bytes.length;
     if (first === null || writes !== 1 || first.length < bodyLength || framer.name === "close") return true;
+    // Copies (never views into the written array, which may sit in a shared pool slab).
     const head = new Uint8Array(first.length - bodyLength);
     head.set(first.subarray(0, head.length));
+    let whole: Uint8Array | null = null;
+    if (bodyLength > 0 && bodyLength <= MEMO_BODY_MAX) {
+      whole = new Uint8Array(first.length);
+      whole.set(first);
+    }
     MEMOS.set(r, {
       serverName: this.#o.serverName,
       keepAliveValue: this.#o.keepAliveValue,
@@ -263,6 +276,7 @@ export class ResponseWriter {
       noBody: ex.noBody,
       date,
       head,
+      whole,
     });
     return true;
   }
@@ -379,6 +393,8 @@ interface HeadMemo {
   /** The Date value in the head. */
   date: string;
   head: Uint8Array;
+  /** The head followed by the body it was made with (a small body only), else null. */
+  whole: Uint8Array | null;
 }
 
 // The per-response literals of start(), one of each kept for the life of the module so that
@@ -388,6 +404,9 @@ export const writerShapeAnchors: readonly unknown[] = [
   { close: false, date: false } satisfies HeaderScan,
   { method: "GET", version: "1.1" } as const,
 ];
+
+/** Bodies up to this size are kept in the memo with their head (compared on use). */
+const MEMO_BODY_MAX = 1024;
 
 /** Head memos by response object: a memo lives as long as its handler keeps the object. */
 const MEMOS = new WeakMap<WholeResponse, HeadMemo>();
@@ -403,6 +422,13 @@ function pairSnapshot(headers: unknown): unknown[] | null {
     out.push(pair[0], pair[1]);
   }
   return out;
+}
+
+/** True when `body` equals `whole` from `offset` to its end (a body may change in place). */
+function sameBytes(body: Uint8Array, whole: Uint8Array, offset: number): boolean {
+  if (whole.length - offset !== body.length) return false;
+  for (let i = 0; i < body.length; i++) if (body[i] !== whole[offset + i]) return false;
+  return true;
 }
 
 function samePairs(headers: unknown, pairs: unknown[]): boolean {
