@@ -104,6 +104,10 @@ class TcpServer implements Server {
   #gracePeriod: number;
   #noDelay: boolean;
   #bind: BindOptions;
+  /** A closed socket's binding leaves the set (one function for every socket). */
+  readonly #forget = (gone: SocketBinding): void => {
+    this.#bindings.delete(gone);
+  };
   /** Every accepted raw socket under the limit (TLS ones from before the handshake). */
   #sockets = new Set<Socket>();
   /** The sockets that reached a Connection (for TLS: the TLSSocket). */
@@ -224,7 +228,7 @@ class TcpServer implements Server {
       socket.destroy();
       return;
     }
-    const binding = bindSocket(socket, this.#bind, (gone) => this.#bindings.delete(gone), proxy);
+    const binding = bindSocket(socket, this.#bind, this.#forget, proxy);
     this.#bindings.add(binding);
     // Accepted before close() but its PROXY header completed after: the request that follows
     // the header is already on its way, so it is answered (Connection: close) like any other.
