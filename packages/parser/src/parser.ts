@@ -711,19 +711,12 @@ class HttpParser implements Parser {
         break;
       }
       const ns = p;
-      while (p + 4 <= n && (TOKEN[buf[p]!]! & TOKEN[buf[p + 1]!]! & TOKEN[buf[p + 2]!]! & TOKEN[buf[p + 3]!]!) !== 0) p += 4;
-      while (p < n && TOKEN[buf[p]!] === 1) p++;
+      p = tokenEnd(buf, p, n);
       if (p === ns || p >= n || buf[p] !== COLON) return -1;
       const ne = p++;
       while (p < n && (buf[p] === SP || buf[p] === HTAB)) p++;
       const vs = p;
-      // FIELD_OK is 0 only for CTLs (but HTAB) and DEL: the loops stop at CR or a bad
-      // byte; four bytes per test while they last (one branch instead of four). A SWAR test
-      // (four bytes as one DataView word) was 8% faster on 32 pipelined heads but slower on
-      // one head per push, which is what a server reads: the DataView costs an allocation
-      // per push.
-      while (p + 4 <= n && (FIELD_OK[buf[p]!]! & FIELD_OK[buf[p + 1]!]! & FIELD_OK[buf[p + 2]!]! & FIELD_OK[buf[p + 3]!]!) !== 0) p += 4;
-      while (p < n && FIELD_OK[buf[p]!] === 1) p++;
+      p = valueEnd(buf, p, n);
       if (p + 1 >= n || buf[p] !== CR || buf[p + 1] !== LF) return -1;
       let ve = p;
       while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HTAB)) ve--;
@@ -1567,6 +1560,33 @@ function isPlainHost(buf: Uint8Array, s: number, e: number): boolean {
   if (buf[p] !== COLON) return false;
   for (p++; p < e; p++) if (buf[p]! < 0x30 || buf[p]! > 0x39) return false;
   return true;
+}
+
+// The byte loops of the fast path live in small functions of their own: optimised apart
+// from #fastFields, the tables are constants in them (one bounds compare per lookup) where,
+// inlined into that big loop, V8 kept each table in a register and re-checked its map and
+// length on every pass (bench/ab.mjs: browser GET +8-13%, 32 pipelined GETs +7-8%).
+
+/** The end of the token bytes (tchar, RFC 9110 §5.6.2) in buf from p, at most n. */
+function tokenEnd(buf: Uint8Array, p: number, n: number): number {
+  // Four bytes per test while they last: one branch instead of four (bench: browser GET).
+  while (p + 4 <= n && (TOKEN[buf[p]!]! & TOKEN[buf[p + 1]!]! & TOKEN[buf[p + 2]!]! & TOKEN[buf[p + 3]!]!) !== 0) p += 4;
+  while (p < n && TOKEN[buf[p]!] === 1) p++;
+  return p;
+}
+
+/**
+ * The end of the field-value bytes (HTAB, SP, VCHAR, obs-text; RFC 9110 §5.5) in buf from p,
+ * at most n: the CR of the line end, a bad byte, or n.
+ */
+function valueEnd(buf: Uint8Array, p: number, n: number): number {
+  // FIELD_OK is 0 only for CTLs (but HTAB) and DEL; four bytes per test while they last. A
+  // SWAR test (four bytes as one DataView word) was 8% faster on 32 pipelined heads but slower
+  // on one head per push, which is what a server reads: the DataView costs an allocation per
+  // push. Range compares instead of the table measured no faster.
+  while (p + 4 <= n && (FIELD_OK[buf[p]!]! & FIELD_OK[buf[p + 1]!]! & FIELD_OK[buf[p + 2]!]! & FIELD_OK[buf[p + 3]!]!) !== 0) p += 4;
+  while (p < n && FIELD_OK[buf[p]!] === 1) p++;
+  return p;
 }
 
 function findLF(buf: Uint8Array, i: number, n: number): number {
