@@ -76,6 +76,20 @@ describe("requests", () => {
     ]);
   });
 
+  it("recognises the interpreted field names in any casing and keeps each name as received", () => {
+    // Canonical, lower-case and mixed spellings take different branches of the name
+    // recogniser; whole (fast path) and split (line path) must agree.
+    expect(parse("request", "POST /x HTTP/1.1\r\nhOsT: a\r\ncontent-length: 2\r\nCONNECTION: close\r\nExpect: 100-continue\r\nUpgrade: h2c\r\n\r\nab")).toEqual([
+      "head POST|/x|0||1.1|hOsT,a,content-length,2,CONNECTION,close,Expect,100-continue,Upgrade,h2c|cl=2|chunked=false|ka=false|up=false|exp=true",
+      "body ab",
+      "complete ",
+    ]);
+    expect(parse("request", "PUT /y HTTP/1.1\r\nHost: a\r\ntransfer-ENCODING: chunked\r\n\r\n0\r\n\r\n")).toEqual([
+      "head PUT|/y|0||1.1|Host,a,transfer-ENCODING,chunked|cl=-1|chunked=true|ka=true|up=false|exp=false",
+      "complete ",
+    ]);
+  });
+
   it("reads 120 pipelined heads in one push as it reads them one per push", () => {
     // One push of ~50 KB, past the 16 KiB head limit: heads decoded alone (the first, and each
     // after a body), heads read from one decode of the rest of the push, and heads that
