@@ -84,6 +84,7 @@ const cases = [
     chunks: [Buffer.concat([Buffer.from("POST /api/items HTTP/1.1\r\nHost: api.example.com\r\nContent-Type: application/json\r\nContent-Length: 1024\r\n\r\n", "latin1"), Buffer.alloc(1024, 0x61)])],
     messages: 1,
   },
+  { name: "64 KiB chunked (4 KiB chunks)", kind: "request", chunks: [chunked64k], messages: 1 },
   { name: "64 KiB chunked in 1,460 B pieces", kind: "request", chunks: pieces(chunked64k, 1460), messages: 1 },
   { name: "response (8 fields)", kind: "response", chunks: [Buffer.from(responseHead, "latin1")], messages: 1 },
 ].filter((c) => c.name.includes(only));
