@@ -21,65 +21,59 @@ export const HEADER_CONNECTION = 4;
 export const HEADER_UPGRADE = 5;
 export const HEADER_EXPECT = 6;
 
-interface KnownName {
-  readonly id: number;
-  readonly lower: string;
-  readonly canonical: string;
-  readonly lowerCodes: Uint8Array;
-  readonly canonicalCodes: Uint8Array;
-}
+const KNOWN: ReadonlyArray<readonly [canonical: string, id: number]> = [
+  ["Host", HEADER_HOST],
+  ["Content-Length", HEADER_CONTENT_LENGTH],
+  ["Transfer-Encoding", HEADER_TRANSFER_ENCODING],
+  ["Connection", HEADER_CONNECTION],
+  ["Upgrade", HEADER_UPGRADE],
+  ["Expect", HEADER_EXPECT],
+];
 
 const codes = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
-const KNOWN: KnownName[] = (
-  [
-    ["Host", HEADER_HOST],
-    ["Content-Length", HEADER_CONTENT_LENGTH],
-    ["Transfer-Encoding", HEADER_TRANSFER_ENCODING],
-    ["Connection", HEADER_CONNECTION],
-    ["Upgrade", HEADER_UPGRADE],
-    ["Expect", HEADER_EXPECT],
-  ] as const
-).map(([canonical, id]) => {
-  const lower = canonical.toLowerCase();
-  return { id, lower, canonical, lowerCodes: codes(lower), canonicalCodes: codes(canonical) };
-});
-
-// Bucketed by length: one array load rejects most names before any byte compare.
-const KNOWN_BY_LENGTH: KnownName[][] = [];
-for (const k of KNOWN) (KNOWN_BY_LENGTH[k.lower.length] ??= []).push(k);
-
-/** Id of the last name matched by {@link headerName} (HEADER_*), set on every call. */
-export let lastHeaderId: number = HEADER_OTHER;
+// The six names have six different lengths, so a length names at most one candidate: one
+// load rejects most names, a first-byte compare nearly all the rest.
+const LONGEST_KNOWN = 17;
+const ID_BY_LENGTH = new Uint8Array(LONGEST_KNOWN + 1);
+const LOWER_CODES: Uint8Array[] = [];
+const CANONICAL_CODES: Uint8Array[] = [];
 
 /**
- * The header name in `buf[s, e)` (already validated as a token) as a shared string when
- * it is a well-known spelling, else undefined (the caller decodes it); sets {@link lastHeaderId}.
+ * The shared string for each result of {@link knownHeaderCode}: `id * 4 + 1` the canonical
+ * spelling, `id * 4 + 2` the lower-case one; `""` for every other code (decode the bytes).
  */
-export function knownHeaderName(buf: Uint8Array, s: number, e: number): string | undefined {
-  const bucket = KNOWN_BY_LENGTH[e - s];
-  if (bucket !== undefined) {
-    const first = buf[s]! | 0x20;
-    for (let b = 0; b < bucket.length; b++) {
-      const k = bucket[b]!;
-      if (k.lowerCodes[0] !== first) continue;
-      // Exact spellings first (one compare per byte): clients send one of these nearly always.
-      if (sameBytes(buf, s, k.canonicalCodes)) {
-        lastHeaderId = k.id;
-        return k.canonical;
-      }
-      if (sameBytes(buf, s, k.lowerCodes)) {
-        lastHeaderId = k.id;
-        return k.lower;
-      }
-      if (sameBytesFolded(buf, s, k.lowerCodes)) {
-        lastHeaderId = k.id;
-        return undefined;
-      }
-    }
-  }
-  lastHeaderId = HEADER_OTHER;
-  return undefined;
+export const KNOWN_SPELLINGS: readonly string[] = Array.from({ length: (KNOWN.length + 1) * 4 }, () => "");
+
+for (const [canonical, id] of KNOWN) {
+  const lower = canonical.toLowerCase();
+  if (ID_BY_LENGTH[lower.length] !== 0 || lower.length > LONGEST_KNOWN) throw new Error(`header name ${canonical}: one name per length`);
+  ID_BY_LENGTH[lower.length] = id;
+  LOWER_CODES[id] = codes(lower);
+  CANONICAL_CODES[id] = codes(canonical);
+  (KNOWN_SPELLINGS as string[])[id * 4 + 1] = canonical;
+  (KNOWN_SPELLINGS as string[])[id * 4 + 2] = lower;
+}
+
+/**
+ * Recognises the header name in `buf[s, e)` (already validated as a token): 0 for a name
+ * the parser does not interpret, else `id * 4 + spelling` where id is its HEADER_* and
+ * spelling is 1 when the bytes are the canonical spelling, 2 when lower-case (both have a
+ * shared string in {@link KNOWN_SPELLINGS}), 3 for any other casing. A number and no
+ * module state: a caller reads the id with `code >> 2`.
+ */
+export function knownHeaderCode(buf: Uint8Array, s: number, e: number): number {
+  const len = e - s;
+  if (len > LONGEST_KNOWN) return 0;
+  const id = ID_BY_LENGTH[len]!;
+  if (id === 0) return 0;
+  const lower = LOWER_CODES[id]!;
+  if ((buf[s]! | 0x20) !== lower[0]) return 0;
+  // Exact spellings first (one compare per byte): clients send one of these nearly always.
+  if (sameBytes(buf, s, CANONICAL_CODES[id]!)) return id * 4 + 1;
+  if (sameBytes(buf, s, lower)) return id * 4 + 2;
+  if (sameBytesFolded(buf, s, lower)) return id * 4 + 3;
+  return 0;
 }
 
 function sameBytes(buf: Uint8Array, s: number, codes: Uint8Array): boolean {

@@ -76,6 +76,39 @@ describe("requests", () => {
     ]);
   });
 
+  it("recognises the interpreted field names in any casing and keeps each name as received", () => {
+    // Canonical, lower-case and mixed spellings take different branches of the name
+    // recogniser; whole (fast path) and split (line path) must agree.
+    expect(parse("request", "POST /x HTTP/1.1\r\nhOsT: a\r\ncontent-length: 2\r\nCONNECTION: close\r\nExpect: 100-continue\r\nUpgrade: h2c\r\n\r\nab")).toEqual([
+      "head POST|/x|0||1.1|hOsT,a,content-length,2,CONNECTION,close,Expect,100-continue,Upgrade,h2c|cl=2|chunked=false|ka=false|up=false|exp=true",
+      "body ab",
+      "complete ",
+    ]);
+    expect(parse("request", "PUT /y HTTP/1.1\r\nHost: a\r\ntransfer-ENCODING: chunked\r\n\r\n0\r\n\r\n")).toEqual([
+      "head PUT|/y|0||1.1|Host,a,transfer-ENCODING,chunked|cl=-1|chunked=true|ka=true|up=false|exp=false",
+      "complete ",
+    ]);
+  });
+
+  it("reads 120 pipelined heads in one push as it reads them one per push", () => {
+    // One push of ~50 KB, past the 16 KiB head limit: heads decoded alone (the first, and each
+    // after a body), heads read from one decode of the rest of the push, and heads that
+    // straddle the end of such a decode all come out as when each message is pushed alone.
+    const messages: string[] = [];
+    for (let k = 0; k < 120; k++) {
+      const filler = "v".repeat((k * 37) % 300);
+      messages.push(
+        k % 7 === 3
+          ? `POST /up/${k} HTTP/1.1\r\nHost: h${k}.example\r\nContent-Length: ${k}\r\nX-N: ${k}\r\n\r\n${"b".repeat(k)}`
+          : `GET /p/${k}?q=${filler} HTTP/1.1\r\nHost: h${k}.example:80${k % 10}\r\nUser-Agent: agent/${k}  \r\nX-Filler: ${filler}\r\nconnection: keep-alive\r\n\r\n`,
+      );
+    }
+    const onePerPush = run("request", messages.map(enc));
+    expect(onePerPush.filter((line) => line.startsWith("head "))).toHaveLength(120);
+    expect(onePerPush[0]).toBe("head GET|/p/0?q=|0||1.1|Host,h0.example:800,User-Agent,agent/0,X-Filler,,connection,keep-alive|cl=-1|chunked=false|ka=true|up=false|exp=false");
+    expect(run("request", [enc(messages.join(""))])).toEqual(onePerPush);
+  });
+
   it("de-chunks a chunked body with extensions and trailers", () => {
     expect(
       parse("request", 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;a=b ; c="d\\"e"\r\nhello\r\nA\r\n0123456789\r\n0\r\nX-T: 1\r\n\r\n'),
