@@ -248,12 +248,13 @@ export class ResponseWriter {
     const first = written as Uint8Array | null;
     const bodyLength = bytes === null ? 0 : ex.noBody ? 0 : bytes.length;
     if (first === null || writes !== 1 || first.length < bodyLength || framer.name === "close") return true;
-    // Copies (never views into the written array, which may sit in a shared pool slab).
-    const head = new Uint8Array(first.length - bodyLength);
+    // Copies (never views into the written array, which may sit in a shared pool slab), and
+    // Buffers: a socket turns any other Uint8Array into one on every write.
+    const head = Buffer.allocUnsafeSlow(first.length - bodyLength);
     head.set(first.subarray(0, head.length));
-    let whole: Uint8Array | null = null;
+    let whole: Buffer | null = null;
     if (bodyLength > 0 && bodyLength <= MEMO_BODY_MAX) {
-      whole = new Uint8Array(first.length);
+      whole = Buffer.allocUnsafeSlow(first.length);
       whole.set(first);
     }
     MEMOS.set(r, {
