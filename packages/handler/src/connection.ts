@@ -182,8 +182,8 @@ class HttpConnection implements Connection {
       this.#c.#timeout(kind);
     }
     // input
-    gate(input: Uint8Array): InputGate {
-      return this.#c.#gate(input);
+    gate(input: Uint8Array, offset: number): InputGate {
+      return this.#c.#gate(input, offset);
     }
     onParseError(error: unknown): void {
       this.#c.#onParseError(error);
@@ -277,14 +277,14 @@ class HttpConnection implements Connection {
   }
 
   /** The input pump's question before each push (see input.ts). */
-  #gate(input: Uint8Array): InputGate {
+  #gate(input: Uint8Array, offset: number): InputGate {
     const p = this.#parsing;
     if (p === null) {
       // Whether the bytes after an upgrade request are HTTP is its component's answer.
       if (this.#upgradeWait !== null) return INPUT_WAIT;
       if (this.#noMore) return INPUT_DROP;
       if (this.#queue.length > this.#o.maxPipelined) return INPUT_WAIT;
-      if (!this.#partial && input.length > 0) this.#partial = true;
+      if (!this.#partial && input.length > offset) this.#partial = true;
       return INPUT_PUSH;
     }
     return this.#bodyFull(p) ? INPUT_WAIT : INPUT_PUSH;

@@ -26,8 +26,8 @@ export type InputGate = typeof INPUT_PUSH | typeof INPUT_WAIT | typeof INPUT_DRO
 /** @internal What the pump asks of its connection. */
 export interface InputHost {
   isClosed(): boolean;
-  /** Before each push of `input`: may the parser take it now? */
-  gate(input: Uint8Array): InputGate;
+  /** Before each push of `input` from `offset`: may the parser take it now? */
+  gate(input: Uint8Array, offset: number): InputGate;
   /** The parser threw (the input was dropped). */
   onParseError(error: unknown): void;
   /** Every byte that could be pushed was (timers that depend on a partial head). */
@@ -47,8 +47,9 @@ export class InputPump {
   readonly #parser: Parser;
   readonly #transport: Transport;
   readonly #host: InputHost;
-  /** Bytes received but not yet pushed to the parser (paused). */
+  /** Bytes received but not yet pushed to the parser (paused): #input from #offset on. */
   #input: Uint8Array | null = null;
+  #offset = 0;
   #pumping = false;
   /** One of the connection's callbacks paused the parser during the current push. */
   #parserPaused = false;
@@ -79,12 +80,15 @@ export class InputPump {
 
   /** Bytes from the transport. */
   receive(bytes: Uint8Array): void {
-    if (this.#input !== null) {
+    const input = this.#input;
+    if (input !== null && input.length > this.#offset) {
       // Data that was in flight when we paused: keep it behind the rest.
-      this.#input = Buffer.concat([this.#input, bytes]);
+      this.#input = Buffer.concat([input.subarray(this.#offset), bytes]);
     } else {
+      // Nothing waits, or only the empty marker of a pending callback: these bytes run it.
       this.#input = bytes;
     }
+    this.#offset = 0;
     this.pump();
   }
 
@@ -109,7 +113,7 @@ export class InputPump {
   take(): Uint8Array | null {
     const input = this.#input;
     this.#input = null;
-    return input;
+    return input === null || this.#offset === 0 ? input : input.subarray(this.#offset);
   }
 
   /** Room in a body queue, a finished response, a read: try to read again. */
@@ -125,7 +129,7 @@ export class InputPump {
     const host = this.#host;
     try {
       while (this.#input !== null && !host.isClosed()) {
-        const gate = host.gate(this.#input);
+        const gate = host.gate(this.#input, this.#offset);
         if (gate === INPUT_WAIT) break;
         if (gate === INPUT_DROP) {
           // Bytes after a request that ends the connection (or after an error) are not read.
@@ -136,15 +140,22 @@ export class InputPump {
         let n: number;
         this.#parserPaused = false;
         try {
-          n = this.#parser.push(input);
+          // From the offset a pause left, on the same array: no view per pipelined message.
+          n = this.#parser.push(input, this.#offset);
         } catch (error) {
           this.#input = null;
           host.onParseError(error);
           break;
         }
+        const end = this.#offset + n;
         // A pause can leave a callback pending with every byte consumed (onComplete after the
         // last body bytes): an empty push runs it later, so keep an empty input as a marker.
-        this.#input = n < input.length ? input.subarray(n) : this.#parserPaused ? EMPTY : null;
+        if (end < input.length) {
+          this.#offset = end;
+        } else {
+          this.#input = this.#parserPaused ? EMPTY : null;
+          this.#offset = 0;
+        }
       }
     } finally {
       this.#pumping = false;

@@ -295,26 +295,50 @@ class HttpParser implements Parser {
     this.#lineLen = 0;
     this.#keepAlive = true;
     this.#trailers = [];
+    this.#forgetDecoded();
     this.#startMessage();
   }
 
-  push(bytes: Uint8Array): number {
+  push(bytes: Uint8Array, start = 0): number {
     if (this.#error !== null) throw this.#error;
+    if (start !== 0 && !(Number.isInteger(start) && start > 0 && start <= bytes.length)) {
+      throw new RangeError(`start must be an integer in 0..${bytes.length}, got ${String(start)}`);
+    }
     this.#paused = false;
-    let consumed: number;
+    // A push that continues the previous one where a pause stopped it (same bytes, start at
+    // the end of what it consumed) keeps that push's decoded text: pipelined heads read one
+    // pause at a time share one decode. Anything else starts afresh.
+    if (start === 0 || bytes !== this.#lastBytes || start !== this.#lastEnd) this.#forgetDecoded();
+    // Offsets in errors count from the start of the stream: index i of `bytes` is stream
+    // offset base + i - start while #run runs.
+    this.#base -= start;
+    let end = start;
     try {
-      consumed = this.#run(bytes, asNativeBytes(bytes));
+      end = this.#run(bytes, asNativeBytes(bytes), start);
     } catch (e) {
+      this.#forgetDecoded();
       if (e instanceof ParseError) this.#error = e;
       throw e;
     } finally {
-      this.#hBuf = EMPTY;
-      this.#hStr = "";
-      this.#fBuf = EMPTY;
-      this.#fStr = "";
+      this.#base += end;
     }
-    this.#base += consumed;
-    return consumed;
+    if (this.#paused && end < bytes.length) {
+      this.#lastBytes = bytes;
+      this.#lastEnd = end;
+    } else {
+      this.#forgetDecoded();
+    }
+    return end - start;
+  }
+
+  /** Drops the decoded text of the last push and the buffers it came from. */
+  #forgetDecoded(): void {
+    this.#lastBytes = EMPTY;
+    this.#lastEnd = 0;
+    this.#hBuf = EMPTY;
+    this.#hStr = "";
+    this.#fBuf = EMPTY;
+    this.#fStr = "";
   }
 
   finish(): void {
@@ -371,9 +395,9 @@ class HttpParser implements Parser {
   }
 
   /** The state loop. Returns the bytes consumed (less than all only after pause() or a 101). */
-  #run(bytes: Uint8Array, buf: Uint8Array): number {
+  #run(bytes: Uint8Array, buf: Uint8Array, start: number): number {
     const n = buf.length;
-    let i = 0;
+    let i = start;
     const base = this.#base;
     loop: for (;;) {
       switch (this.#state) {
@@ -807,9 +831,12 @@ class HttpParser implements Parser {
   #fEnd = 0;
   #fStr = "";
 
-  // The decoded head (see #decodeHead); #hBuf is forgotten at the end of every push, so
-  // a caller may reuse its buffer for new bytes.
+  // The decoded head (see #decodeHead); #hBuf is forgotten at the end of every push (but one
+  // a pause stopped, see push), so a caller may reuse its buffer for new bytes.
   #hBuf: Uint8Array = EMPTY;
+  /** The bytes of the last push when a pause stopped it, and where (see push). */
+  #lastBytes: Uint8Array = EMPTY;
+  #lastEnd = 0;
   #hStart = 0;
   #hEnd = 0;
   #hStr = "";

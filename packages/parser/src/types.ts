@@ -93,11 +93,15 @@ export interface ParserOptions {
 /** A push parser for one byte stream. */
 export interface Parser {
   /**
-   * Parses `bytes` and returns how many were consumed: all of them, unless a callback
-   * called `pause()`. Throws the `ParseError` on malformed input; the error is sticky:
-   * every later `push`/`finish` throws it again until `reset()`.
+   * Parses `bytes` from index `start` (default 0) and returns how many were consumed: all of
+   * them, unless a callback called `pause()`. Throws the `ParseError` on malformed input; the
+   * error is sticky: every later `push`/`finish` throws it again until `reset()`.
+   *
+   * After a pause, `push(bytes, start + consumed)` goes on with the same array without
+   * making a view of its rest; the bytes from there on must not have changed in between.
+   * @throws RangeError when `start` is not an integer in 0..bytes.length
    */
-  push(bytes: Uint8Array): number;
+  push(bytes: Uint8Array, start?: number): number;
   /** End of input: completes a close-delimited response body; mid-message it is `UNEXPECTED_EOF`. */
   finish(): void;
   /** Forgets all state and any error: ready for a new stream. */

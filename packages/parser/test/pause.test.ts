@@ -21,7 +21,13 @@ const boundaries = messages.map((_, i) => messages.slice(0, i + 1).join("").leng
 type PauseAt = "onHead" | "onBody" | "onComplete" | ((callback: string) => boolean);
 
 /** Runs `bytes` pausing in every `pauseAt` callback; returns the log and the push results. */
-function runPaused(bytes: Uint8Array, pauseAt: PauseAt, chunkSize = bytes.length): { log: string[]; stops: number[] } {
+/** `resume`: how the rest is pushed after a pause: a view of it, or the same array from an offset. */
+function runPaused(
+  bytes: Uint8Array,
+  pauseAt: PauseAt,
+  chunkSize = bytes.length,
+  resume: "view" | "offset" = "view",
+): { log: string[]; stops: number[] } {
   const log: string[] = [];
   let body: string | null = null;
   const flush = (): void => {
@@ -48,13 +54,16 @@ function runPaused(bytes: Uint8Array, pauseAt: PauseAt, chunkSize = bytes.length
   });
   for (let from = 0; from < bytes.length; from += chunkSize) {
     let rest = bytes.subarray(from, Math.min(bytes.length, from + chunkSize));
+    const chunk = rest;
+    let offset = 0;
     let guard = 0;
     while (rest.length > 0) {
-      const used = parser.push(rest);
+      const used = resume === "view" ? parser.push(rest) : parser.push(chunk, offset);
       expect(used).toBeGreaterThanOrEqual(0);
       expect(used).toBeLessThanOrEqual(rest.length);
       consumedTotal += used;
       if (used < rest.length) stops.push(consumedTotal);
+      offset += used;
       rest = rest.subarray(used);
       // A paused push that consumes nothing and is never resumed would loop forever.
       if (++guard > 10_000) throw new Error("push made no progress");
@@ -123,6 +132,44 @@ describe("pause()", () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it("gives the same log and stops when the rest is pushed as the same array from an offset", () => {
+    fc.assert(
+      fc.property(fc.array(fc.boolean(), { minLength: 1, maxLength: 32 }), fc.integer({ min: 1, max: 200 }), (decisions, size) => {
+        let k = 0;
+        const decide = (): boolean => decisions[k++ % decisions.length]!;
+        const byView = runPaused(pipeline, decide, size, "view");
+        k = 0;
+        expect(runPaused(pipeline, decide, size, "offset")).toEqual(byView);
+        expect(byView.log).toEqual(unpaused);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("reports an error's stream offset the same whether the rest came as a view or from an offset", () => {
+    // Three good heads, then a bad header name: the offset must count from the stream's start.
+    const bad = Buffer.from(messages[0]!.repeat(3) + "GET /5 HTTP/1.1\r\nHo st: a\r\n\r\n", "latin1");
+    const failAt = (resume: "view" | "offset"): unknown => {
+      try {
+        runPaused(bad, "onComplete", bad.length, resume);
+      } catch (error) {
+        return { code: (error as { code?: string }).code, offset: (error as { offset?: number }).offset };
+      }
+      return null;
+    };
+    const byView = failAt("view");
+    expect(byView).toEqual({ code: "INVALID_HEADER_NAME", offset: expect.any(Number) });
+    expect(failAt("offset")).toEqual(byView);
+  });
+
+  it("refuses a start that is not an index into the bytes", () => {
+    const parser = createParser("request", { onHead() {}, onBody() {}, onComplete() {} });
+    const get = Buffer.from(messages[0]!, "latin1");
+    for (const start of [-1, 1.5, get.length + 1, Number.NaN]) expect(() => parser.push(get, start)).toThrow(RangeError);
+    expect(parser.push(get, get.length)).toBe(0);
+    expect(parser.push(get, 0)).toBe(get.length);
   });
 
   it("delivers a paused bodiless message's onComplete on the next push, even an empty one", () => {
