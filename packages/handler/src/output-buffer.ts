@@ -31,6 +31,8 @@ export class OutputBuffer {
   readonly #transport: Transport;
   readonly #host: OutputHost;
   #out: Uint8Array[] = [];
+  /** A lone queued part, kept out of #out: one response per read then costs no array. */
+  #single: Uint8Array | null = null;
   #outBytes = 0;
   /** Parts of at least GATHER_MIN_BYTES in #out. */
   #outLarge = 0;
@@ -48,7 +50,7 @@ export class OutputBuffer {
 
   /** Parts are queued and not yet written. */
   get pending(): boolean {
-    return this.#out.length > 0;
+    return this.#single !== null || this.#out.length > 0;
   }
 
   /** Queues (or, when large, writes) `bytes`; false when the transport is full. */
@@ -58,7 +60,15 @@ export class OutputBuffer {
       if (!this.#transport.write(bytes)) this.full = true;
       return !this.full;
     }
-    this.#out.push(bytes);
+    if (this.#single === null && this.#out.length === 0) {
+      this.#single = bytes;
+    } else {
+      if (this.#single !== null) {
+        this.#out.push(this.#single);
+        this.#single = null;
+      }
+      this.#out.push(bytes);
+    }
     this.#outBytes += bytes.length;
     if (bytes.length >= GATHER_MIN_BYTES) this.#outLarge++;
     if (this.#outBytes >= OUT_FLUSH_BYTES) this.flush();
@@ -84,6 +94,15 @@ export class OutputBuffer {
   };
 
   flush(): void {
+    const single = this.#single;
+    if (single !== null) {
+      if (this.#host.isClosed()) return;
+      this.#single = null;
+      this.#outBytes = 0;
+      this.#outLarge = 0;
+      if (!this.#transport.write(single)) this.full = true;
+      return;
+    }
     const out = this.#out;
     if (out.length === 0 || this.#host.isClosed()) return;
     const total = this.#outBytes;
@@ -148,6 +167,7 @@ export class OutputBuffer {
   /** The connection is done: drop queued parts and wake every waiter (they see it closed). */
   release(): void {
     this.#out = [];
+    this.#single = null;
     this.#outBytes = 0;
     this.#outLarge = 0;
     this.#wake();

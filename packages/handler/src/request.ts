@@ -11,6 +11,11 @@
 import { HttpError } from "./errors.js";
 import { RequestHeaders } from "./headers.js";
 
+// Shared, frozen empty lists: a queue gets its own chunk array with its first chunk, and its
+// trailers from the parser when the body completes (two allocations less per request).
+const NO_CHUNKS: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
+const NO_TRAILERS: string[] = Object.freeze([]) as unknown as string[];
+
 /** Chunks queued before the connection pauses reading (see ConnectionOptions). */
 export const BODY_QUEUE_CHUNKS = 2;
 
@@ -25,13 +30,14 @@ export interface BodyQueueHooks<Owner = unknown> {
 
 /** @internal The request body between parser and component. */
 export class BodyQueue implements AsyncIterable<Uint8Array> {
-  chunks: Uint8Array[] = [];
+  /** Queued chunks (a shared empty array until the first one: most requests have no body). */
+  chunks: Uint8Array[] = NO_CHUNKS;
   queuedBytes = 0;
   /** Every body byte was received. */
   done = false;
   error: unknown = null;
   /** Trailer fields (flat), set when the body completes. */
-  trailers: string[] = [];
+  trailers: string[] = NO_TRAILERS;
   /** Iteration started (the first read sends 100 Continue). */
   started = false;
   /** The response is done: later bytes are thrown away (drain). */
@@ -47,7 +53,8 @@ export class BodyQueue implements AsyncIterable<Uint8Array> {
 
   push(chunk: Uint8Array): void {
     if (this.discarding) return;
-    this.chunks.push(chunk);
+    if (this.chunks === NO_CHUNKS) this.chunks = [chunk];
+    else this.chunks.push(chunk);
     this.queuedBytes += chunk.length;
     this.#signal();
   }
@@ -67,7 +74,7 @@ export class BodyQueue implements AsyncIterable<Uint8Array> {
   discard(): number {
     const dropped = this.queuedBytes;
     this.discarding = true;
-    this.chunks = [];
+    this.chunks = NO_CHUNKS;
     this.queuedBytes = 0;
     return dropped;
   }
