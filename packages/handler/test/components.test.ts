@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { HttpError, httpDate } from "@k/handler";
 import type { HttpRequest, RequestHandler } from "@k/handler";
 import { connect, get, readResponses, tick, until } from "./helpers.ts";
@@ -210,6 +210,25 @@ describe("response headers", () => {
     expect(b).toBe(a);
     expect(Object.is(a, b)).toBe(true);
     expect(httpDate(t + 1000)).toBe("Tue, 24 Nov 2026 12:00:01 GMT");
+  });
+
+  it("reads the clock once per synchronous run for Date and again after it", async () => {
+    const now = vi.spyOn(Date, "now");
+    try {
+      await Promise.resolve();
+      now.mockClear();
+      const first = httpDate();
+      httpDate();
+      httpDate();
+      expect(now).toHaveBeenCalledTimes(1);
+      await Promise.resolve();
+      now.mockReturnValue(Date.UTC(2030, 0, 1, 0, 0, 0));
+      expect(httpDate()).toBe("Tue, 01 Jan 2030 00:00:00 GMT");
+      expect(now).toHaveBeenCalledTimes(2);
+      expect(first).not.toBe("Tue, 01 Jan 2030 00:00:00 GMT");
+    } finally {
+      now.mockRestore();
+    }
   });
 
   it("keeps a component's own Date", async () => {
