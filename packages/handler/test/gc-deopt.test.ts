@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { weakObjectDeopts } from "../../../test-support/deopt-trace.ts";
 
 const packagesDir = fileURLToPath(new URL("../..", import.meta.url));
 const out = mkdtempSync(join(tmpdir(), "k-handler-gc-"));
@@ -59,16 +60,8 @@ function build(pkg: string): void {
 describe("optimised code across full GCs", () => {
   it("keeps the lifecycle's and the framers' optimised functions when a full GC finds no request alive", () => {
     for (const pkg of ["parser", "framing", "handler"]) build(pkg);
-    writeFileSync(join(out, "package.json"), '{ "type": "module" }');
-    writeFileSync(join(out, "main.js"), script);
-    const trace = execFileSync(process.execPath, ["--expose-gc", "--trace-deopt", "main.js"], { cwd: out, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    const { trace, dropped } = weakObjectDeopts(out, script);
     expect(trace).toContain("== done 80000");
-    const afterFirstGc = trace.slice(trace.indexOf("== gc 0"));
-    // e.g. "[marking dependent code ... (... <SharedFunctionInfo #onHead>) ... reason: weak objects]"
-    const dropped = afterFirstGc
-      .split("\n")
-      .filter((line) => line.includes("weak objects"))
-      .map((line) => /<SharedFunctionInfo ([^>]*)>/.exec(line)?.[1] ?? line);
     expect(dropped).toEqual([]);
   }, 180_000);
 });

@@ -5,11 +5,12 @@
 // between bursts of requests. This runs the parser in a child Node with --trace-deopt,
 // forces GCs between rounds with no Head alive, and reads the trace.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { weakObjectDeopts } from "../../../test-support/deopt-trace.ts";
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
 const out = mkdtempSync(join(tmpdir(), "k-parser-gc-"));
@@ -39,16 +40,8 @@ describe("optimised code across full GCs", () => {
   it("keeps the parser's optimised functions when a full GC finds no head alive", () => {
     // A private build (the package's own `tsc -b` output may be written by another test).
     execFileSync("npx", ["tsc", "-p", "tsconfig.json", "--outDir", join(out, "dist"), "--composite", "false", "--declaration", "false", "--declarationMap", "false", "--incremental", "false", "--sourceMap", "false", "--isolatedDeclarations", "false"], { cwd: packageDir, stdio: "pipe" });
-    writeFileSync(join(out, "package.json"), '{ "type": "module" }');
-    writeFileSync(join(out, "main.js"), script);
-    const trace = execFileSync(process.execPath, ["--expose-gc", "--trace-deopt", "main.js"], { cwd: out, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    const { trace, dropped } = weakObjectDeopts(out, script);
     expect(trace).toContain("== done");
-    const afterFirstGc = trace.slice(trace.indexOf("== gc 0"));
-    // e.g. "[marking dependent code ... (... <SharedFunctionInfo #run>) ... reason: weak objects]"
-    const dropped = afterFirstGc
-      .split("\n")
-      .filter((line) => line.includes("weak objects"))
-      .map((line) => /<SharedFunctionInfo ([^>]*)>/.exec(line)?.[1] ?? line);
     expect(dropped).toEqual([]);
   }, 120_000);
 });
